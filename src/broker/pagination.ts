@@ -1,0 +1,39 @@
+/**
+ * Opaque keyset cursors. A cursor carries the sort key of the last item served; anything that does
+ * not decode to the expected shape was not issued by us and is a validation error.
+ */
+import { validationFailed } from "./errors.ts";
+
+export function encodeCursor(key: readonly string[]): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+/** Decodes a cursor made by `encodeCursor` with `arity` parts, each checked by `isValid`. */
+export function decodeCursor(cursor: string, arity: number, isValid: (part: string, index: number) => boolean): string[] {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    parts = undefined;
+  }
+  if (
+    !Array.isArray(parts) ||
+    parts.length !== arity ||
+    encodeCursor(parts) !== cursor ||
+    !parts.every((part, index) => typeof part === "string" && isValid(part, index))
+  ) {
+    throw validationFailed([{ path: "/cursor", message: "is not a cursor issued by this server" }]);
+  }
+  return parts as string[];
+}
+
+/** Splits one over-fetched row list (limit + 1 rows) into a page. */
+export function toPage<Row, Item>(rows: Row[], limit: number, toItem: (row: Row) => Item, keyOf: (row: Row) => string[]) {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return {
+    items: pageRows.map(toItem),
+    nextCursor: hasMore && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
+}

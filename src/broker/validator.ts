@@ -1,0 +1,64 @@
+/**
+ * The one schema validator. Modules validate action params with it (so a module rejects bad input
+ * even when called over NATS) and the gateway validates requests with it, from the same schemas.
+ */
+import { Ajv, type ErrorObject } from "ajv";
+import addFormats from "ajv-formats";
+import type { FieldError } from "./errors.ts";
+
+export type Check = (value: unknown) => FieldError[] | null;
+
+// JSON bodies and action params are never coerced ("5" is not an integer); query and path
+// parameters are strings by nature and are parsed into the schema's types.
+const strict = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: false, strict: true });
+const coercing = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: false, strict: true });
+
+for (const ajv of [strict, coercing]) addFormats.default(ajv, ["date-time", "email"]);
+
+const MAX_ERRORS = 20;
+
+/** Compiles `schema` once; the returned check gives the field errors, or null when valid. */
+export function compileCheck(schema: object, options: { coerce?: boolean; pathPrefix?: string } = {}): Check {
+  const validate = (options.coerce ? coercing : strict).compile(schema);
+  const prefix = options.pathPrefix ?? "";
+  return (value) => {
+    if (validate(value)) return null;
+    return toFieldErrors(validate.errors ?? [], prefix);
+  };
+}
+
+function toFieldErrors(errors: ErrorObject[], prefix: string): FieldError[] {
+  const seen = new Set<string>();
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const path = prefix + pointerOf(error);
+    const message = messageOf(error);
+    const key = `${path} ${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push({ path, message });
+    if (result.length >= MAX_ERRORS) break;
+  }
+  return result;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
+function pointerOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === "required") return `${error.instancePath}/${escapePointer(String(params.missingProperty))}`;
+  if (error.keyword === "additionalProperties") {
+    return `${error.instancePath}/${escapePointer(String(params.additionalProperty))}`;
+  }
+  return error.instancePath;
+}
+
+function messageOf(error: ErrorObject): string {
+  if (error.keyword === "additionalProperties") return "is not an allowed property";
+  if (error.keyword === "required") return "is required";
+  if (error.keyword === "pattern") return "has an invalid format";
+  if (error.keyword === "anyOf") return "does not match any allowed form";
+  return error.message ?? "is invalid";
+}

@@ -1,0 +1,172 @@
+/**
+ * Every environment variable bazaar reads is parsed here, once, at start-up. A bad value stops the
+ * process with a message naming the variable, rather than surfacing later as an odd failure.
+ */
+import path from "node:path";
+
+export type Environment = "development" | "test" | "production";
+
+export interface Config {
+  env: Environment;
+  host: string;
+  port: number;
+  /** Business modules this process runs (folder names under src/modules). */
+  modules: string[];
+  /** Whether this process serves HTTP. */
+  gateway: boolean;
+  logLevel: string;
+  /** Moleculer namespace and JetStream prefix. */
+  namespace: string;
+  natsUrl: string | undefined;
+  /** Shared PostgreSQL URL; unset means the embedded PGlite cluster under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Per-module overrides from `<MODULE>_DATABASE_URL`. */
+  moduleDatabaseUrls: Record<string, string>;
+  databasePoolMax: number;
+  /** Where development keys and the embedded database live. */
+  dataDir: string;
+  auth: {
+    accessTokenTtlS: number;
+    /** PEM (PKCS#8) Ed25519 private key; required in production for the identity module. */
+    privateKeyPem: string | undefined;
+    /** PEM (SPKI) public keys that verify tokens, newest first; required in production. */
+    publicKeyPems: string[];
+  };
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  rateLimit: { max: number; windowS: number; loginMaxFailures: number };
+  broker: { requestTimeoutMs: number; heartbeatIntervalS: number; heartbeatTimeoutS: number };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${key} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError(`${key} must be 1 or 0, got "${raw}"`);
+}
+
+function url(env: Env, key: string, protocols: string[]): string | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return undefined;
+  for (const part of raw.split(",")) {
+    let parsed: URL;
+    try {
+      parsed = new URL(part.trim());
+    } catch {
+      throw new ConfigError(`${key} is not a valid URL`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(`${key} must use ${protocols.join(" or ")}, got ${parsed.protocol}`);
+    }
+  }
+  return raw;
+}
+
+function parseModules(raw: string | undefined, known: readonly string[]): string[] {
+  const value = (raw ?? "all").trim();
+  if (value === "all" || value === "") return [...known];
+  if (value === "none") return [];
+  const wanted = [...new Set(value.split(",").map((name) => name.trim()).filter(Boolean))];
+  const unknown = wanted.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`MODULES names unknown module(s) ${unknown.join(", ")}; known: ${known.join(", ")}`);
+  }
+  return wanted;
+}
+
+function parseEnvironment(raw: string | undefined): Environment {
+  if (raw === undefined || raw === "" || raw === "development") return "development";
+  if (raw === "production" || raw === "test") return raw;
+  throw new ConfigError(`NODE_ENV must be development, test or production, got "${raw}"`);
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads and validates the configuration; `knownModules` are the module folder names. */
+export function loadConfig(env: Env, knownModules: readonly string[]): Config {
+  const nodeEnv = parseEnvironment(env.NODE_ENV);
+  const modules = parseModules(env.MODULES, knownModules);
+  const allModules = modules.length === knownModules.length;
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const namespace = env.BUS_NAMESPACE || "bazaar";
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(namespace)) throw new ConfigError("BUS_NAMESPACE must be 1..64 of [A-Za-z0-9_-]");
+
+  const moduleDatabaseUrls: Record<string, string> = {};
+  for (const name of knownModules) {
+    const value = url(env, `${name.toUpperCase()}_DATABASE_URL`, ["postgres:", "postgresql:"]);
+    if (value) moduleDatabaseUrls[name] = value;
+  }
+
+  const config: Config = {
+    env: nodeEnv,
+    host: env.HOST || "127.0.0.1",
+    port: integer(env, "PORT", 3000, 0, 65535),
+    modules,
+    gateway: flag(env, "GATEWAY", allModules),
+    logLevel,
+    namespace,
+    natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    moduleDatabaseUrls,
+    databasePoolMax: integer(env, "DATABASE_POOL_MAX", 5, 1, 100),
+    dataDir: path.resolve(env.DATA_DIR || ".data"),
+    auth: {
+      accessTokenTtlS: integer(env, "ACCESS_TOKEN_TTL_S", 900, 30, 86_400),
+      privateKeyPem: env.AUTH_PRIVATE_KEY || undefined,
+      publicKeyPems: env.AUTH_PUBLIC_KEYS ? splitPems(env.AUTH_PUBLIC_KEYS) : [],
+    },
+    adminEmail: env.ADMIN_EMAIL || undefined,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    rateLimit: {
+      max: integer(env, "RATE_LIMIT_MAX", 6000, 0, 10_000_000),
+      windowS: integer(env, "RATE_LIMIT_WINDOW_S", 60, 1, 86_400),
+      loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
+    },
+    broker: {
+      requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 300_000),
+      heartbeatIntervalS: integer(env, "HEARTBEAT_INTERVAL_S", 2, 1, 60),
+      heartbeatTimeoutS: integer(env, "HEARTBEAT_TIMEOUT_S", 6, 2, 300),
+    },
+  };
+  checkCombination(config, knownModules.length);
+  return config;
+}
+
+function splitPems(raw: string): string[] {
+  return raw.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+}
+
+function checkCombination(config: Config, knownCount: number): void {
+  if (config.adminEmail && !config.adminPassword) throw new ConfigError("ADMIN_EMAIL is set but ADMIN_PASSWORD is not");
+  if (config.adminPassword && config.adminPassword.length < 8) throw new ConfigError("ADMIN_PASSWORD must be at least 8 characters");
+  if (config.broker.heartbeatTimeoutS <= config.broker.heartbeatIntervalS) {
+    throw new ConfigError("HEARTBEAT_TIMEOUT_S must be greater than HEARTBEAT_INTERVAL_S");
+  }
+  if (!config.gateway && config.modules.length === 0) throw new ConfigError("MODULES=none with GATEWAY=0 runs nothing");
+  if (config.natsUrl === undefined && config.modules.length !== knownCount) {
+    throw new ConfigError("running only some modules (MODULES) needs NATS_URL to reach the others");
+  }
+  if (config.env === "production") {
+    if (config.modules.includes("identity") && !config.auth.privateKeyPem) {
+      throw new ConfigError("NODE_ENV=production requires AUTH_PRIVATE_KEY for the identity module");
+    }
+    if (config.auth.publicKeyPems.length === 0) throw new ConfigError("NODE_ENV=production requires AUTH_PUBLIC_KEYS");
+  }
+}

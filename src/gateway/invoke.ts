@@ -1,0 +1,34 @@
+/**
+ * The one way a route reaches a module: a typed call into its contract that carries the caller's
+ * token (verified by the module), address and request id.
+ */
+import type { FastifyRequest } from "fastify";
+import { call, type ActionRef, type ParamsOf, type ResultOf } from "../broker/contract-kit.ts";
+import type { Broker } from "../broker/create-broker.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    broker: Broker;
+  }
+  interface FastifyRequest {
+    /** The bearer token from `Authorization`, unverified; modules verify it. */
+    bearerToken: string | undefined;
+  }
+}
+
+export function invoke<A extends ActionRef>(request: FastifyRequest, action: A, params: ParamsOf<A>): Promise<ResultOf<A>> {
+  return call(request.server.broker, action, params, {
+    requestID: request.id,
+    meta: { authToken: request.bearerToken, clientIp: request.ip },
+  });
+}
+
+/** OpenAPI metadata for a route backed by `action`: who may call it shows as a security requirement. */
+export function describedBy(action: ActionRef, tag: string, summary: string) {
+  return {
+    tags: [tag],
+    summary,
+    operationId: action.fullName.replace(".", "_"),
+    ...(action.access === "anyone" ? {} : { security: [{ bearerAuth: [] }] }),
+  };
+}

@@ -1,0 +1,37 @@
+/** RFC 9457 problem documents: the one shape every error answer has. */
+import type { FastifyReply } from "fastify";
+import type { FieldError } from "../broker/errors.ts";
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export interface Problem {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem) {
+  const body: Record<string, unknown> = {
+    type: `https://bazaar.dev/problems/${problem.code.replaceAll("_", "-")}`,
+    title: TITLES[problem.status] ?? "Error",
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+  };
+  if (problem.errors) body.errors = problem.errors;
+  return reply.code(problem.status).type("application/problem+json").send(body);
+}

@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { AccessToken, Credentials, Identity, Jwks, Registration, User } from "../../../modules/identity/contract.ts";
+import { describedBy, invoke } from "../../invoke.ts";
+
+const { register, login, me, jwks } = Identity.actions;
+
+export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    "/v1/auth/register",
+    { schema: { ...describedBy(register, "identity", "Create a customer account"), body: Registration, response: { 201: User } } },
+    async (request, reply) => reply.code(201).send(await invoke(request, register, request.body)),
+  );
+  app.post(
+    "/v1/auth/login",
+    { schema: { ...describedBy(login, "identity", "Get an access token"), body: Credentials, response: { 200: AccessToken } } },
+    async (request) => invoke(request, login, request.body),
+  );
+  app.get(
+    "/v1/auth/me",
+    { schema: { ...describedBy(me, "identity", "The signed-in user"), response: { 200: User } } },
+    async (request) => invoke(request, me, {}),
+  );
+  app.get(
+    "/.well-known/jwks.json",
+    { schema: { ...describedBy(jwks, "identity", "Public keys that verify access tokens"), response: { 200: Jwks } } },
+    async (request) => invoke(request, jwks, {}),
+  );
+};

@@ -1,0 +1,45 @@
+/**
+ * The HTTP gateway: fastify with the cross-cutting plugins, then each module's routes. It holds no
+ * business logic; every route is one typed call through the broker.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Broker } from "../broker/create-broker.ts";
+import { docsPlugin } from "./plugins/docs.ts";
+import { errorsPlugin } from "./plugins/errors.ts";
+import { healthRoutes } from "./plugins/health.ts";
+import { notFoundPlugin } from "./plugins/not-found.ts";
+import { rateLimitPlugin } from "./plugins/rate-limit.ts";
+import { requestContextPlugin, requestIdOf } from "./plugins/request-context.ts";
+import { validationPlugin } from "./plugins/validation.ts";
+import { routeSets } from "./routes/index.ts";
+
+const ONE_MIB = 1024 * 1024;
+
+export async function buildGateway(broker: Broker, config: Config, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger.child({ component: "gateway" }) as FastifyBaseLogger,
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    bodyLimit: ONE_MIB,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.decorate("broker", broker);
+  // Only JSON bodies are accepted; anything else is 415.
+  app.removeContentTypeParser("text/plain");
+
+  await app.register(errorsPlugin);
+  await app.register(notFoundPlugin);
+  await app.register(validationPlugin);
+  await app.register(requestContextPlugin);
+  await app.register(rateLimitPlugin, { max: config.rateLimit.max, windowS: config.rateLimit.windowS });
+  await app.register(docsPlugin);
+  await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });
+  for (const set of routeSets) await app.register(set.routes);
+  return app;
+}

@@ -1,0 +1,93 @@
+/**
+ * The one entry point. Reads the configuration, opens each wanted module's database, starts the
+ * broker with those modules and, when asked, the HTTP gateway. The same file runs everything in one
+ * process or a single module of a split deployment.
+ */
+import { AuthKeys } from "./broker/auth.ts";
+import { createBroker } from "./broker/create-broker.ts";
+import { openModuleDatabase, type DatabaseTarget, type ModuleOrm } from "./broker/database.ts";
+import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
+import { createLogger } from "./broker/logger.ts";
+import { serviceSchema, type ModuleDefinition } from "./broker/module.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { buildGateway } from "./gateway/server.ts";
+import catalog from "./modules/catalog/index.ts";
+import identity from "./modules/identity/index.ts";
+
+/** Every business module; a new module is added here and nowhere else outside its folder. */
+const registry: ModuleDefinition[] = [identity, catalog] as ModuleDefinition[];
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, registry.map((module) => module.contract.name));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`bazaar: configuration error: ${error.message}`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+  const modules = registry.filter((module) => config.modules.includes(module.contract.name));
+  const closers: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, "shutdown step failed"));
+  };
+
+  try {
+    const embedded = await openEmbeddedIfNeeded(config, modules);
+    if (embedded) closers.push(() => embedded.close());
+    const auth = await AuthKeys.load(config);
+    const broker = createBroker({
+      namespace: config.namespace,
+      natsUrl: config.natsUrl,
+      logger,
+      logLevel: config.logLevel,
+      ...config.broker,
+    });
+    const orms: ModuleOrm[] = [];
+    closers.push(() => Promise.all(orms.map((orm) => orm.close())));
+    for (const module of modules) {
+      const name = module.contract.name;
+      const orm = await openModuleDatabase({ name, entities: module.entities, migrations: module.migrations }, targetFor(name, config, embedded));
+      orms.push(orm);
+      broker.createService(serviceSchema(module, { orm, auth, config, log: logger.child({ module: name }) }));
+    }
+    await broker.start();
+    closers.push(() => broker.stop());
+    if (config.gateway) {
+      const gateway = await buildGateway(broker, config, logger);
+      closers.push(() => gateway.close());
+      await gateway.listen({ host: config.host, port: config.port });
+    }
+    logger.info({ modules: config.modules, gateway: config.gateway, transport: config.natsUrl ? "nats" : "in-process", ms: Date.now() - started }, "bazaar started");
+  } catch (error) {
+    logger.fatal({ err: error }, "bazaar failed to start");
+    await stop();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "bazaar stopping");
+      void stop().then(() => process.exit(0));
+    });
+  }
+}
+
+async function openEmbeddedIfNeeded(config: Config, modules: ModuleDefinition[]): Promise<EmbeddedPostgres | undefined> {
+  const needsEmbedded = modules.some((module) => !config.moduleDatabaseUrls[module.contract.name] && !config.databaseUrl);
+  return needsEmbedded ? openEmbeddedPostgres(config.dataDir) : undefined;
+}
+
+function targetFor(name: string, config: Config, embedded: EmbeddedPostgres | undefined): DatabaseTarget {
+  const url = config.moduleDatabaseUrls[name] ?? config.databaseUrl;
+  if (url) return { kind: "postgres", url, poolMax: config.databasePoolMax };
+  if (!embedded) throw new Error(`no database for module ${name}`);
+  return { kind: "embedded", pglite: embedded.pglite };
+}
+
+await main();

@@ -1,0 +1,27 @@
+import type { ParamsOf } from "../../../broker/contract-kit.ts";
+import { notFound } from "../../../broker/errors.ts";
+import type { ActionContext } from "../../../broker/module.ts";
+import { Catalog, type Product } from "../contract.ts";
+import { ProductEntity } from "../entities/product.entity.ts";
+import { toProduct } from "./product-view.ts";
+
+export async function updateProduct(params: ParamsOf<typeof Catalog.actions.updateProduct>, ctx: ActionContext): Promise<Product> {
+  const entity = await ctx.em.findOne(ProductEntity, { id: params.id });
+  if (!entity) throw notFound("No product has this id.");
+  ctx.em.assign(entity, { ...params.changes, updatedAt: new Date() });
+  await ctx.em.flush();
+  const product = toProduct(entity);
+  await ctx.emit(Catalog.events["catalog.product.updated"], product);
+  return product;
+}
+
+export async function deactivateProduct(params: ParamsOf<typeof Catalog.actions.deactivateProduct>, ctx: ActionContext): Promise<Product> {
+  const entity = await ctx.em.findOne(ProductEntity, { id: params.id });
+  if (!entity) throw notFound("No product has this id.");
+  if (!entity.active) return toProduct(entity);
+  ctx.em.assign(entity, { active: false, updatedAt: new Date() });
+  await ctx.em.flush();
+  const product = toProduct(entity);
+  await ctx.emit(Catalog.events["catalog.product.deactivated"], product);
+  return product;
+}

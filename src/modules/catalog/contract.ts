@@ -1,0 +1,90 @@
+/**
+ * Catalog: the products a shop sells and finding them. Products are never deleted, only
+ * deactivated, so orders that name them stay explainable.
+ */
+import { Currency, Cursor, defineContract, Limit, Page, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+
+export const Product = Type.Object({
+  id: Uuid,
+  sku: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  priceCents: Type.Integer(),
+  currency: Type.String(),
+  category: Type.Union([Type.String(), Type.Null()]),
+  active: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Product = Static<typeof Product>;
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Description = Type.String({ maxLength: 5000 });
+const PriceCents = Type.Integer({ minimum: 0, maximum: 100_000_000 });
+const Category = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]);
+
+export const NewProduct = Type.Object(
+  {
+    sku: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$", description: "unique case-insensitively, never reused" }),
+    name: Name,
+    description: Type.Optional(Description),
+    priceCents: PriceCents,
+    currency: Currency,
+    category: Type.Optional(Category),
+  },
+  { additionalProperties: false },
+);
+
+export const ProductChanges = Type.Object(
+  {
+    name: Type.Optional(Name),
+    description: Type.Optional(Description),
+    priceCents: Type.Optional(PriceCents),
+    currency: Type.Optional(Currency),
+    category: Type.Optional(Category),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const ProductId = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const ProductQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "words of name and description; the last one may be a prefix" })),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+
+export const ProductPage = Page(Product);
+
+export const Catalog = defineContract({
+  name: "catalog",
+  actions: {
+    /** Adds a product. Admins only. Errors: `sku_taken` (409). Not retried: a retry reports `sku_taken`. */
+    createProduct: { params: NewProduct, result: Product, access: "admin", idempotent: false },
+    /** Changes a product's fields (not sku or active). Admins only. Errors: `not_found`. Safe to retry. */
+    updateProduct: {
+      params: Type.Object({ id: Uuid, changes: ProductChanges }, { additionalProperties: false }),
+      result: Product,
+      access: "admin",
+      idempotent: true,
+    },
+    /** Makes a product inactive (no longer orderable); also fine when already inactive. Admins only. Safe to retry. */
+    deactivateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true },
+    /** One product, active or not. Anyone. Errors: `not_found`. Safe to retry. */
+    getProduct: { params: ProductId, result: Product, access: "anyone", idempotent: true },
+    /** Active products, newest first, filtered by words and category. Anyone. Safe to retry. */
+    listProducts: { params: ProductQuery, result: ProductPage, access: "anyone", idempotent: true },
+  },
+  events: {
+    /** A product was added. Payload: the product. */
+    "catalog.product.created": Product,
+    /** A product's fields changed. Payload: the product after the change. */
+    "catalog.product.updated": Product,
+    /** A product became inactive. Payload: the product. */
+    "catalog.product.deactivated": Product,
+  },
+});

@@ -1,0 +1,1 @@
+export { catalogModule as default } from "./catalog.service.ts";

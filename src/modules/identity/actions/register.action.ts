@@ -1,0 +1,39 @@
+import { randomUUID } from "node:crypto";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { ModuleEntityManager } from "../../../broker/database.ts";
+import { conflict, validationFailed } from "../../../broker/errors.ts";
+import type { ActionContext } from "../../../broker/module.ts";
+import { Identity, type User } from "../contract.ts";
+import { isAcceptableEmail, normalizeEmail } from "../domain/email.ts";
+import { hashPassword } from "../domain/password.ts";
+import { UserEntity } from "../entities/user.entity.ts";
+import { toUser } from "./user-view.ts";
+
+type Registration = { email: string; password: string; name: string };
+
+export async function register(params: Registration, ctx: ActionContext): Promise<User> {
+  const user = await createUser(ctx.em, params, ["customer"]);
+  await ctx.emit(Identity.events["identity.user.registered"], user);
+  return user;
+}
+
+/** Shared by registration and the admin bootstrap. */
+export async function createUser(em: ModuleEntityManager, params: Registration, roles: User["roles"]): Promise<User> {
+  const email = normalizeEmail(params.email);
+  if (!isAcceptableEmail(email)) throw validationFailed([{ path: "/email", message: "must look like local@domain.tld" }]);
+  const entity = em.create(UserEntity, {
+    id: randomUUID(),
+    email,
+    name: params.name,
+    passwordHash: await hashPassword(params.password),
+    roles,
+    createdAt: new Date(),
+  });
+  try {
+    await em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw conflict("email_taken", "An account with this email exists.");
+    throw error;
+  }
+  return toUser(entity);
+}

@@ -1,0 +1,64 @@
+/**
+ * Identity: accounts, login and access tokens. Every other module learns who a caller is from the
+ * access tokens this module signs (verified with the public keys it publishes), never by asking it.
+ */
+import { defineContract, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+
+export const Role = Type.Union([Type.Literal("customer"), Type.Literal("admin")]);
+
+export const User = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(Role),
+  createdAt: Timestamp,
+});
+export type User = Static<typeof User>;
+
+/** Trimmed and lower-cased by the module; at most 254 characters once trimmed. */
+const Email = Type.String({ minLength: 3, maxLength: 320, pattern: "^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$" });
+const Password = Type.String({ minLength: 8, maxLength: 128 });
+
+export const Registration = Type.Object(
+  { email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+export const Credentials = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+
+export const AccessToken = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal("Bearer"),
+  expiresIn: Type.Integer({ description: "seconds" }),
+});
+
+export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
+
+export const Identity = defineContract({
+  name: "identity",
+  actions: {
+    /**
+     * Creates a customer account. Anyone may call it.
+     * Errors: `email_taken` (409), `validation_failed` (400). Not safe to retry blindly: a retry
+     * after a lost answer reports `email_taken`.
+     */
+    register: { params: Registration, result: User, access: "anyone", idempotent: false },
+    /**
+     * Exchanges email and password for an access token. Anyone may call it.
+     * Errors: `invalid_credentials` (401, the same whether or not the email exists), `rate_limited`
+     * (429) after repeated failures for one email or from one address. Not retried: failures count.
+     */
+    login: { params: Credentials, result: AccessToken, access: "anyone", idempotent: false },
+    /** The signed-in caller's own account. Errors: `unauthorized` (401). Safe to retry. */
+    me: { params: Type.Object({}, { additionalProperties: false }), result: User, access: "user", idempotent: true },
+    /** The public keys that verify access tokens (JWKS). Anyone may call it. Safe to retry. */
+    jwks: { params: Type.Object({}, { additionalProperties: false }), result: Jwks, access: "anyone", idempotent: true },
+  },
+  events: {
+    /** A new account exists. Payload: the user. */
+    "identity.user.registered": User,
+  },
+});

@@ -1,0 +1,22 @@
+import { defineModule } from "../../broker/module.ts";
+import { bootstrapAdmin } from "./actions/bootstrap-admin.ts";
+import { login } from "./actions/login.action.ts";
+import { me } from "./actions/me.action.ts";
+import { register } from "./actions/register.action.ts";
+import { Identity } from "./contract.ts";
+import { LoginFailureEntity } from "./entities/login-failure.entity.ts";
+import { UserEntity } from "./entities/user.entity.ts";
+import { migrations } from "./migrations/index.ts";
+
+export const identityModule = defineModule({
+  contract: Identity,
+  entities: [UserEntity, LoginFailureEntity],
+  migrations,
+  handlers: (runtime) => ({
+    register,
+    login: (params, ctx) => login(params, ctx, runtime.auth, { maxFailuresPerEmail: runtime.config.rateLimit.loginMaxFailures }),
+    me,
+    jwks: async () => runtime.auth.jwks() as { keys: Record<string, unknown>[] },
+  }),
+  started: bootstrapAdmin,
+});

@@ -1,0 +1,1 @@
+export { identityModule as default } from "./identity.service.ts";
