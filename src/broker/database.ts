@@ -10,6 +10,7 @@ import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { MikroORM, type SqlEntityManager } from "@mikro-orm/sql";
 import type { MigrationObject } from "@mikro-orm/core";
 import type { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 
 export type Entity = NonNullable<Options["entities"]>[number];
 export type { MigrationObject };
@@ -49,7 +50,7 @@ export async function openModuleDatabase(module: ModuleData, target: DatabaseTar
       : await MikroORM.init({ ...common, driver: PgliteDriver, dbName: module.name, driverOptions: { pglite: target.pglite } });
   try {
     assertOwnEntitiesOnly(orm, module);
-    await migrate(orm, module.name, target.kind === "postgres");
+    await migrate(orm, module.name, target.kind === "postgres" ? target.url : undefined);
   } catch (error) {
     await orm.close(true);
     throw error;
@@ -78,22 +79,24 @@ export function assertOwnEntitiesOnly(orm: MikroORM, module: ModuleData): void {
 }
 
 /**
- * Applies pending migrations. On PostgreSQL under a transaction-scoped advisory lock, so several
- * processes of one module starting at once migrate exactly once. The embedded database belongs to
- * one process (it holds a lock file) and has a single connection, which a wrapping transaction
- * would deadlock.
+ * Applies pending migrations. On PostgreSQL under an advisory lock held on a connection of its own,
+ * so several processes of one module starting at once migrate exactly once. The embedded database
+ * belongs to one process (it holds a lock file), so it needs no lock.
  */
-async function migrate(orm: MikroORM, schema: string, shared: boolean): Promise<void> {
-  if (!shared) {
+async function migrate(orm: MikroORM, schema: string, lockUrl: string | undefined): Promise<void> {
+  const lock = lockUrl ? new pg.Client({ connectionString: lockUrl }) : undefined;
+  const key = `bazaar:migrate:${schema}`;
+  if (lock) {
+    await lock.connect();
+    await lock.query("select pg_advisory_lock(hashtext($1))", [key]);
+  }
+  try {
     await orm.em.fork().getConnection().execute(`create schema if not exists "${schema}"`);
     await orm.migrator.up();
-    return;
+  } finally {
+    if (lock) {
+      await lock.query("select pg_advisory_unlock(hashtext($1))", [key]).catch(() => undefined);
+      await lock.end();
+    }
   }
-  await orm.em.fork().transactional(async (tx) => {
-    const connection = tx.getConnection();
-    const context = tx.getTransactionContext();
-    await connection.execute("select pg_advisory_xact_lock(hashtext(?))", [`bazaar:migrate:${schema}`], "all", context);
-    await connection.execute(`create schema if not exists "${schema}"`, [], "run", context);
-    await orm.migrator.up({ transaction: tx.getTransactionContext() });
-  });
 }

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AuthUser } from "../../../broker/auth.ts";
+import { failureOf, startModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
+import { catalogModule } from "../catalog.service.ts";
+import { Catalog, type Product } from "../contract.ts";
+
+const { createProduct, updateProduct, deactivateProduct, getProduct, listProducts } = Catalog.actions;
+const admin: AuthUser = { id: "00000000-0000-4000-8000-000000000001", roles: ["admin"] };
+const customer: AuthUser = { id: "00000000-0000-4000-8000-000000000002", roles: ["customer"] };
+const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
+
+let harness: ModuleHarness;
+const events: { name: string; payload: Product }[] = [];
+
+beforeAll(async () => {
+  const recordEvent = (name: string) => (ctx: { params: Product }) => void events.push({ name, payload: ctx.params });
+  harness = await startModule(catalogModule, {
+    services: [
+      {
+        name: "event-recorder",
+        events: Object.fromEntries(Object.keys(Catalog.events).map((name) => [name, recordEvent(name)])),
+      },
+    ],
+  });
+});
+afterAll(() => harness?.close());
+
+const newProduct = (sku: string, extra: Partial<Product> = {}) =>
+  harness.call(createProduct, { sku, name: `Product ${sku}`, priceCents: 100, currency: "EUR", ...extra }, admin);
+
+describe("catalog.createProduct", () => {
+  it("adds an active product with defaults and announces it", async () => {
+    const product = await newProduct("TEA-1");
+    expect(product).toMatchObject({ sku: "TEA-1", description: "", category: null, active: true });
+    expect(events).toContainEqual({ name: "catalog.product.created", payload: product });
+  });
+
+  it("is for admins only", async () => {
+    const params = { sku: "X-1", name: "X", priceCents: 1, currency: "EUR" };
+    expect(await failureOf(harness.call(createProduct, params))).toMatchObject({ status: 401, code: "unauthorized" });
+    expect(await failureOf(harness.call(createProduct, params, customer))).toMatchObject({ status: 403, code: "forbidden" });
+    expect(await harness.db.query("select 1 from catalog.products where sku = 'X-1'")).toHaveLength(0);
+  });
+
+  it("refuses a sku that exists in any case", async () => {
+    expect(await failureOf(newProduct("tea-1"))).toMatchObject({ status: 409, code: "sku_taken" });
+  });
+
+  it("refuses out-of-range prices and unknown fields", async () => {
+    const failure = await failureOf(newProduct("BAD-1", { priceCents: 100_000_001, active: false }));
+    expect(failure).toMatchObject({ status: 400, code: "validation_failed" });
+    expect((failure.data as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual(["/active", "/priceCents"]);
+  });
+});
+
+describe("catalog.updateProduct", () => {
+  it("changes the given fields only", async () => {
+    const product = await newProduct("MUG-1", { category: "kitchen" });
+    const updated = await harness.call(updateProduct, { id: product.id, changes: { priceCents: 250, category: null } }, admin);
+    expect(updated).toMatchObject({ sku: "MUG-1", priceCents: 250, category: null, name: product.name });
+    expect(events.at(-1)).toEqual({ name: "catalog.product.updated", payload: updated });
+  });
+
+  it("needs at least one change and a known product", async () => {
+    const product = await newProduct("MUG-2");
+    expect(await failureOf(harness.call(updateProduct, { id: product.id, changes: {} }, admin))).toMatchObject({ status: 400 });
+    expect(await failureOf(harness.call(updateProduct, { id: UNKNOWN, changes: { name: "n" } }, admin))).toMatchObject({ status: 404 });
+  });
+});
+
+describe("catalog.deactivateProduct", () => {
+  it("hides the product from listings but keeps it readable and its sku taken", async () => {
+    const product = await newProduct("OLD-1", { category: "retired" });
+    const first = await harness.call(deactivateProduct, { id: product.id }, admin);
+    const again = await harness.call(deactivateProduct, { id: product.id }, admin);
+    expect(first.active).toBe(false);
+    expect(again).toEqual(first);
+    expect(events.filter((e) => e.name === "catalog.product.deactivated" && e.payload.id === product.id)).toHaveLength(1);
+    expect((await harness.call(getProduct, { id: product.id })).active).toBe(false);
+    expect((await harness.call(listProducts, { category: "retired" })).items).toEqual([]);
+    expect(await failureOf(newProduct("old-1"))).toMatchObject({ code: "sku_taken" });
+  });
+});
+
+describe("catalog.listProducts", () => {
+  beforeAll(async () => {
+    await newProduct("CHOC-1", { name: "Dark Chocolate", description: "Seventy percent cocoa", category: "sweets" });
+    await newProduct("CHOC-2", { name: "Milk chocolate", description: "Creamy bar", category: "sweets" });
+    await newProduct("COCOA-1", { name: "Cocoa powder", description: "For baking", category: "baking" });
+  });
+
+  it("finds whole words and a prefix of the last word, case-insensitively", async () => {
+    const skus = async (q: string) => (await harness.call(listProducts, { q })).items.map((p) => p.sku).sort();
+    expect(await skus("choc")).toEqual(["CHOC-1", "CHOC-2"]);
+    expect(await skus("DARK choc")).toEqual(["CHOC-1"]);
+    expect(await skus("cocoa")).toEqual(["CHOC-1", "COCOA-1"]);
+    expect(await skus("chocolate bar")).toEqual(["CHOC-2"]);
+    expect(await skus("!!")).toEqual([]);
+  });
+
+  it("filters by exact category", async () => {
+    const page = await harness.call(listProducts, { category: "sweets" });
+    expect(page.items.map((p) => p.sku).sort()).toEqual(["CHOC-1", "CHOC-2"]);
+  });
+
+  it("pages newest first without gaps or repeats", async () => {
+    const all = await harness.call(listProducts, { limit: 100 });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: { items: Product[]; nextCursor: string | null } = await harness.call(listProducts, { limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((p) => p.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((p) => p.id));
+    expect(all.items.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it("refuses a cursor it did not issue", async () => {
+    for (const cursor of ["garbage", Buffer.from('["x","y"]').toString("base64url")]) {
+      expect(await failureOf(harness.call(listProducts, { cursor }))).toMatchObject({ status: 400, code: "validation_failed" });
+    }
+  });
+});
+
+describe("catalog.getProduct", () => {
+  it("is 404 for an unknown id and 400 for a malformed one", async () => {
+    expect(await failureOf(harness.call(getProduct, { id: UNKNOWN }))).toMatchObject({ status: 404, code: "not_found" });
+    expect(await failureOf(harness.call(getProduct, { id: "1234" }))).toMatchObject({ status: 400 });
+  });
+});
