@@ -1,0 +1,51 @@
+/** A small HTTP client for the end-to-end suite: JSON in, status, headers and parsed body out. */
+export interface Answer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as is, instead of JSON-encoding `body`. */
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export function client(baseUrl: () => string) {
+  return async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(`${baseUrl()}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON (the docs page): keep the text.
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  };
+}
+
+/** Asserts the answer is a problem document with this status and code, and leaks nothing. */
+export function isProblem(answer: Answer, status: number, code: string): boolean {
+  const body = answer.body as Record<string, unknown>;
+  const text = JSON.stringify(body);
+  return (
+    answer.status === status &&
+    answer.headers.get("content-type")?.startsWith("application/problem+json") === true &&
+    body.status === status &&
+    body.code === code &&
+    typeof body.title === "string" &&
+    typeof body.type === "string" &&
+    typeof body.detail === "string" &&
+    !/\n\s+at |\/work\/|node_modules|SELECT |INSERT /i.test(text)
+  );
+}

@@ -1,0 +1,11 @@
+import { afterAll, beforeAll, describe } from "vitest";
+import { startOneProcess, type Topology } from "../support/topology.ts";
+import { apiSuite } from "./api.suite.ts";
+
+let topology: Topology;
+beforeAll(async () => {
+  topology = await startOneProcess();
+});
+afterAll(() => topology?.stop());
+
+describe("one process, embedded database", () => apiSuite(() => topology));
