@@ -1,0 +1,44 @@
+import Type from "typebox";
+import { describe, expect, it } from "vitest";
+import { compileCheck } from "./validator.ts";
+
+const Order = Type.Object(
+  {
+    items: Type.Array(Type.Object({ quantity: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+    "a/b": Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+describe("compileCheck", () => {
+  const check = compileCheck(Order);
+
+  it("accepts valid data", () => {
+    expect(check({ items: [{ quantity: 2 }] })).toBeNull();
+  });
+
+  it("points at each offending field with a JSON Pointer", () => {
+    expect(check({ items: [{ quantity: 0 }, { quantity: 1, extra: true }], "a/b": 1 })).toEqual([
+      { path: "/items/0/quantity", message: "must be >= 1" },
+      { path: "/items/1/extra", message: "is not an allowed property" },
+      { path: "/a~1b", message: "must be string" },
+    ]);
+    expect(check({})).toEqual([{ path: "/items", message: "is required" }]);
+  });
+
+  it("never coerces JSON values", () => {
+    for (const quantity of ["5", null, true, [5]]) expect(check({ items: [{ quantity }] })).not.toBeNull();
+  });
+
+  it("parses query strings when asked, with a path prefix", () => {
+    const query = compileCheck(Type.Object({ limit: Type.Integer({ maximum: 100 }) }), { coerce: true, pathPrefix: "/query" });
+    expect(query({ limit: "5" })).toBeNull();
+    expect(query({ limit: "500" })).toEqual([{ path: "/query/limit", message: "must be <= 100" }]);
+  });
+
+  it("counts string lengths in code points", () => {
+    const name = compileCheck(Type.String({ maxLength: 2 }));
+    expect(name("😀😀")).toBeNull();
+    expect(name("😀😀😀")).not.toBeNull();
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+const known = ["identity", "catalog"];
+
+describe("loadConfig", () => {
+  it("defaults to everything in one process on the embedded database", () => {
+    const config = loadConfig({}, known);
+    expect(config).toMatchObject({ modules: known, gateway: true, host: "127.0.0.1", port: 3000, natsUrl: undefined, databaseUrl: undefined, namespace: "bazaar" });
+    expect(config.rateLimit).toEqual({ max: 6000, windowS: 60, loginMaxFailures: 5 });
+  });
+
+  it("runs a subset of modules without the gateway by default, over NATS", () => {
+    const config = loadConfig({ MODULES: "catalog", NATS_URL: "nats://127.0.0.1:4222" }, known);
+    expect(config).toMatchObject({ modules: ["catalog"], gateway: false });
+    expect(loadConfig({ MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222" }, known).modules).toEqual([]);
+  });
+
+  it.each([
+    [{ MODULES: "catalog,shipping", NATS_URL: "nats://h:4222" }, "unknown module(s) shipping"],
+    [{ MODULES: "catalog" }, "needs NATS_URL"],
+    [{ PORT: "80a" }, "PORT must be an integer"],
+    [{ PORT: "70000" }, "PORT must be between"],
+    [{ GATEWAY: "yes" }, "GATEWAY must be 1 or 0"],
+    [{ DATABASE_URL: "mysql://h/db" }, "DATABASE_URL must use postgres:"],
+    [{ NATS_URL: "not a url" }, "NATS_URL is not a valid URL"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL must be one of"],
+    [{ ADMIN_EMAIL: "a@b.co" }, "ADMIN_PASSWORD is not"],
+    [{ MODULES: "none", GATEWAY: "0", NATS_URL: "nats://h:4222" }, "runs nothing"],
+    [{ NODE_ENV: "production" }, "requires AUTH_PRIVATE_KEY"],
+    [{ BUS_NAMESPACE: "a b" }, "BUS_NAMESPACE"],
+  ])("refuses %j with a message naming the problem", (env, message) => {
+    expect(() => loadConfig(env, known)).toThrow(ConfigError);
+    expect(() => loadConfig(env, known)).toThrow(message);
+  });
+
+  it("reads per-module database URLs", () => {
+    const config = loadConfig({ CATALOG_DATABASE_URL: "postgres://h/catalog" }, known);
+    expect(config.moduleDatabaseUrls).toEqual({ catalog: "postgres://h/catalog" });
+  });
+});
