@@ -1,0 +1,51 @@
+/**
+ * No Docker engine or cluster runs here, so the deploy files are checked for what can be checked:
+ * they parse, and every module has its entry in each split topology.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { moduleNames } from "../../scripts/processes.ts";
+
+const deploy = path.resolve(import.meta.dirname, "../../deploy");
+const read = (file: string) => readFileSync(path.join(deploy, file), "utf8");
+const modules = moduleNames();
+
+type Env = { name: string; value?: string }[];
+interface Workload {
+  kind: string;
+  metadata: { name: string };
+  spec: { template: { spec: { containers: { env?: Env }[] } } };
+}
+
+describe("deploy/", () => {
+  it("knows the modules", () => {
+    expect(modules).toEqual(expect.arrayContaining(["identity", "catalog"]));
+  });
+
+  it("Dockerfile runs the one entry point on Node 24", () => {
+    const dockerfile = read("Dockerfile");
+    expect(dockerfile).toMatch(/^FROM node:24/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "src\/main\.ts"\]$/m);
+  });
+
+  it("compose files parse; the split one runs each module and a gateway in its own container", () => {
+    expect(parse(read("compose.yaml")).services.bazaar).toBeDefined();
+    const split = parse(read("compose.split.yaml"), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+    for (const name of modules) expect(split.services[name]?.environment?.MODULES).toBe(name);
+    expect(split.services.gateway?.environment).toMatchObject({ MODULES: "none", GATEWAY: "1" });
+  });
+
+  it("Kubernetes manifests parse, with a Deployment per module and one for the gateway", () => {
+    const workloads = readdirSync(path.join(deploy, "k8s"))
+      .filter((file) => file.endsWith(".yaml"))
+      .flatMap((file) => parseAllDocuments(read(`k8s/${file}`)).map((doc) => doc.toJSON() as Workload))
+      .filter((doc) => doc.kind === "Deployment");
+    const modulesRun = new Map(
+      workloads.map((w) => [w.metadata.name, w.spec.template.spec.containers[0]?.env?.find((e) => e.name === "MODULES")?.value]),
+    );
+    for (const name of modules) expect(modulesRun.get(name)).toBe(name);
+    expect(modulesRun.get("gateway")).toBe("none");
+  });
+});
