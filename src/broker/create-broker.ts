@@ -48,6 +48,9 @@ export function createBroker(settings: BrokerSettings): Broker {
       check: (error: unknown) => describeError(error).status >= 500,
     },
     registry: { strategy: "RoundRobin", preferLocal: true },
+    // main.ts owns the signals: it closes the gateway first and the databases last. Moleculer's own
+    // handlers would exit the process as soon as the broker stopped.
+    skipProcessEventRegistration: true,
     // Params are validated by each module's handlers with the contract's schemas (see module.ts).
     validator: false,
     metrics: false,

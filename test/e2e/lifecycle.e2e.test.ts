@@ -1,0 +1,53 @@
+/**
+ * The process as an operator meets it: it starts on the embedded database, refuses to share that
+ * database with a second process, and stops cleanly on SIGTERM, releasing the lock.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnBazaar, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
+import { freePort } from "../support/topology.ts";
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "bazaar-lifecycle-"));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+function output(process: BazaarProcess): () => string {
+  let text = "";
+  process.child.stdout?.on("data", (chunk) => (text += chunk));
+  process.child.stderr?.on("data", (chunk) => (text += chunk));
+  return () => text;
+}
+
+describe("npm start on the embedded database", () => {
+  it("holds the data dir against a second process and releases it on SIGTERM", async () => {
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: "info" };
+    const port = await freePort();
+    const first = spawnBazaar("first", { ...env, PORT: String(port) }, "pipe");
+    const firstOutput = output(first);
+    try {
+      await waitUntilReady(`http://127.0.0.1:${port}`);
+      const second = spawnBazaar("second", { ...env, PORT: String(await freePort()) }, "pipe");
+      const secondOutput = output(second);
+      expect(await second.exited).toBe(1);
+      expect(secondOutput()).toContain(`is in use by process ${first.child.pid}`);
+      expect(existsSync(path.join(dataDir, "pglite.lock"))).toBe(true);
+    } finally {
+      await stopAll([first]);
+    }
+    expect(await first.exited).toBe(0);
+    expect(firstOutput()).toContain("bazaar stopping");
+    expect(existsSync(path.join(dataDir, "pglite.lock"))).toBe(false);
+  });
+
+  it("refuses a bad configuration with a message naming the variable", async () => {
+    const bad = spawnBazaar("bad", { DATA_DIR: dataDir, PORT: "eighty" }, "pipe");
+    const text = output(bad);
+    expect(await bad.exited).toBe(1);
+    expect(text()).toContain("PORT must be an integer");
+  });
+});
