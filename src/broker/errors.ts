@@ -52,8 +52,7 @@ export function describeError(error: unknown): { status: number; code: string; d
     err instanceof Errors.BrokerDisconnectedError ||
     ["ServiceNotFoundError", "ServiceNotAvailableError", "RequestTimeoutError", "RequestRejectedError"].includes(err?.name ?? "")
   ) {
-    const described = dependencyUnavailable();
-    return { status: 503, code: "dependency_unavailable", detail: described.message };
+    return { status: 503, code: "dependency_unavailable", detail: dependencyUnavailable().message };
   }
   return { status: 500, code: "internal_error", detail: "An unexpected error occurred." };
 }

@@ -17,7 +17,6 @@ import {
   type ParamsOf,
   type ResultOf,
   type Static,
-  type TSchema,
 } from "./contract-kit.ts";
 import type { Entity, MigrationObject, ModuleEntityManager, ModuleOrm } from "./database.ts";
 import { authorize } from "./middlewares/authorize.ts";
@@ -106,7 +105,7 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     em: runtime.orm.em.fork() as ModuleEntityManager,
     call: (target, params) => call(ctx as never, target, params),
     emit: async (event, payload) => {
-      await ctx.emit(event.name, payload as TSchema);
+      await ctx.emit(event.name, payload);
     },
   };
 }

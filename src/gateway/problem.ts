@@ -26,7 +26,8 @@ export interface Problem {
 
 export function sendProblem(reply: FastifyReply, problem: Problem) {
   const body: Record<string, unknown> = {
-    type: `https://bazaar.dev/problems/${problem.code.replaceAll("_", "-")}`,
+    // A URN rather than a URL: it names the problem type without pointing at a page we do not serve.
+    type: `urn:bazaar:problem:${problem.code}`,
     title: TITLES[problem.status] ?? "Error",
     status: problem.status,
     detail: problem.detail,
