@@ -5,10 +5,13 @@
  */
 import { AuthKeys } from "./broker/auth.ts";
 import { createBroker } from "./broker/create-broker.ts";
-import { openModuleDatabase, type DatabaseTarget, type ModuleOrm } from "./broker/database.ts";
+import type { DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
 import { createLogger } from "./broker/logger.ts";
-import { serviceSchema, type ModuleDefinition } from "./broker/module.ts";
+import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
+import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
+import { hostModule } from "./broker/module-host.ts";
+import type { ModuleDefinition, ModuleRuntime } from "./broker/module.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
 import catalog from "./modules/catalog/index.ts";
@@ -45,16 +48,21 @@ async function main(): Promise<void> {
       logLevel: config.logLevel,
       ...config.broker,
     });
-    const orms: ModuleOrm[] = [];
-    closers.push(() => Promise.all(orms.map((orm) => orm.close())));
+    const events: EventTransport = config.natsUrl
+      ? await JetStreamTransport.connect(config.natsUrl, config.namespace, logger)
+      : new LocalTransport();
+    closers.push(() => events.close());
+    const runtimes: ModuleRuntime[] = [];
+    closers.push(() => Promise.all(runtimes.map((runtime) => runtime.orm.close())));
     for (const module of modules) {
-      const name = module.contract.name;
-      const orm = await openModuleDatabase({ name, entities: module.entities, migrations: module.migrations }, targetFor(name, config, embedded));
-      orms.push(orm);
-      broker.createService(serviceSchema(module, { orm, auth, config, log: logger.child({ module: name }) }));
+      const target = targetFor(module.contract.name, config, embedded);
+      runtimes.push(await hostModule(broker, module, { target, auth, config, events, log: logger }));
     }
     await broker.start();
     closers.push(() => broker.stop());
+    // Relays start once every local subscriber is registered, so no event finds nobody home.
+    for (const runtime of runtimes) runtime.relay.start();
+    closers.push(() => Promise.all(runtimes.map((runtime) => runtime.relay.stop())));
     if (config.gateway) {
       const gateway = await buildGateway(broker, config, logger);
       closers.push(() => gateway.close());

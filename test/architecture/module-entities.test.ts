@@ -6,7 +6,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { defineEntity, p } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openModuleDatabase, type Entity } from "../../src/broker/database.ts";
-import type { ModuleDefinition } from "../../src/broker/module.ts";
+import { moduleData, type ModuleDefinition } from "../../src/broker/module.ts";
 import catalog from "../../src/modules/catalog/index.ts";
 import identity from "../../src/modules/identity/index.ts";
 import { ProductEntity } from "../../src/modules/catalog/entities/product.entity.ts";
@@ -23,10 +23,12 @@ const classNames = (entities: Entity[]) => entities.map((entity) => (entity as {
 
 describe("module data ownership", () => {
   it.each(modules.map((module) => [module.contract.name, module] as const))("the %s ORM holds only its own entities", async (name, module) => {
-    const orm = await openModuleDatabase({ name, entities: module.entities, migrations: module.migrations }, { kind: "embedded", pglite });
+    const { data } = moduleData(module);
+    const orm = await openModuleDatabase(data, { kind: "embedded", pglite });
     try {
       const held = [...orm.getMetadata().getAll().values()].map((meta) => meta.className).sort();
-      expect(held).toEqual(classNames(module.entities));
+      expect(held).toEqual(classNames(data.entities));
+      expect(held).toEqual(expect.arrayContaining(["OutboxEvent", "InboxEvent"]));
       // Its migrations ran in its own schema and put nothing anywhere else.
       const tables = await orm.em.fork().getConnection().execute<{ table_schema: string }[]>(
         "select distinct table_schema from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')",

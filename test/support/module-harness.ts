@@ -11,9 +11,11 @@ import type { ServiceSchema } from "moleculer";
 import { AuthKeys, type AuthUser } from "../../src/broker/auth.ts";
 import { call, type ActionRef, type ParamsOf, type ResultOf } from "../../src/broker/contract-kit.ts";
 import { createBroker, type Broker } from "../../src/broker/create-broker.ts";
-import { openModuleDatabase, type ModuleOrm } from "../../src/broker/database.ts";
+import type { ModuleOrm } from "../../src/broker/database.ts";
+import { LocalTransport } from "../../src/broker/events/transport.ts";
+import { hostModule } from "../../src/broker/module-host.ts";
 import { createLogger } from "../../src/broker/logger.ts";
-import { serviceSchema, type ModuleDefinition } from "../../src/broker/module.ts";
+import type { ModuleDefinition, ModuleRuntime } from "../../src/broker/module.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -21,6 +23,9 @@ export interface ModuleHarness {
   broker: Broker;
   db: TestDatabase;
   orm: ModuleOrm;
+  runtime: ModuleRuntime;
+  /** The in-process event transport: subscribe to see what the module publishes. */
+  events: LocalTransport;
   auth: AuthKeys;
   /** Calls an action as `user` (signed in with a real token), or anonymously. */
   call<A extends ActionRef>(action: A, params: ParamsOf<A>, user?: AuthUser): Promise<ResultOf<A>>;
@@ -39,21 +44,21 @@ export async function startModule(
   const config = loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }, [name]);
   const logger = createLogger("silent");
   const auth = await AuthKeys.load(config);
-  const orm = await openModuleDatabase(
-    { name, entities: module.entities, migrations: module.migrations },
-    { kind: "postgres", url: db.url, poolMax: 3 },
-  );
   const broker = createBroker({ namespace: `test-${randomBytes(4).toString("hex")}`, logger, logLevel: "silent", ...config.broker });
-  broker.createService(serviceSchema(module, { orm, auth, config, log: logger }));
+  const events = new LocalTransport();
+  const runtime = await hostModule(broker, module, { target: { kind: "postgres", url: db.url, poolMax: 3 }, auth, config, events, log: logger });
   for (const service of options.services ?? []) broker.createService(service);
   await broker.start();
+  runtime.relay.start();
 
   const callWithToken = <A extends ActionRef>(action: A, params: ParamsOf<A>, token: string | undefined) =>
     call(broker, action, params, { meta: { authToken: token, clientIp: "192.0.2.1" } });
   return {
     broker,
     db,
-    orm,
+    orm: runtime.orm,
+    runtime,
+    events,
     auth,
     async call(action, params, user) {
       const token = user ? (await auth.sign(user)).accessToken : undefined;
@@ -61,8 +66,9 @@ export async function startModule(
     },
     callWithToken,
     async close() {
+      await runtime.relay.stop();
       await broker.stop();
-      await orm.close();
+      await runtime.orm.close();
       await db.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

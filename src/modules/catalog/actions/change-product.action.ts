@@ -9,9 +9,9 @@ export async function updateProduct(params: ParamsOf<typeof Catalog.actions.upda
   const entity = await ctx.em.findOne(ProductEntity, { id: params.id });
   if (!entity) throw notFound("No product has this id.");
   ctx.em.assign(entity, { ...params.changes, updatedAt: new Date() });
-  await ctx.em.flush();
   const product = toProduct(entity);
-  await ctx.emit(Catalog.events["catalog.product.updated"], product);
+  ctx.publish(Catalog.events["catalog.product.updated"], product);
+  await ctx.em.flush();
   return product;
 }
 
@@ -20,8 +20,8 @@ export async function deactivateProduct(params: ParamsOf<typeof Catalog.actions.
   if (!entity) throw notFound("No product has this id.");
   if (!entity.active) return toProduct(entity);
   ctx.em.assign(entity, { active: false, updatedAt: new Date() });
-  await ctx.em.flush();
   const product = toProduct(entity);
-  await ctx.emit(Catalog.events["catalog.product.deactivated"], product);
+  ctx.publish(Catalog.events["catalog.product.deactivated"], product);
+  await ctx.em.flush();
   return product;
 }

@@ -21,13 +21,13 @@ export async function createProduct(params: ParamsOf<typeof Catalog.actions.crea
     createdAt: now,
     updatedAt: now,
   });
+  const product = toProduct(entity);
+  ctx.publish(Catalog.events["catalog.product.created"], product);
   try {
     await ctx.em.flush();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw conflict("sku_taken", "A product with this sku exists.");
     throw error;
   }
-  const product = toProduct(entity);
-  await ctx.emit(Catalog.events["catalog.product.created"], product);
   return product;
 }

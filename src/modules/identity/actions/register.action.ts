@@ -12,13 +12,16 @@ import { toUser } from "./user-view.ts";
 type Registration = { email: string; password: string; name: string };
 
 export async function register(params: Registration, ctx: ActionContext): Promise<User> {
-  const user = await createUser(ctx.em, params, ["customer"]);
-  await ctx.emit(Identity.events["identity.user.registered"], user);
-  return user;
+  return createUser(ctx.em, params, ["customer"], (user) => ctx.publish(Identity.events["identity.user.registered"], user));
 }
 
-/** Shared by registration and the admin bootstrap. */
-export async function createUser(em: ModuleEntityManager, params: Registration, roles: User["roles"]): Promise<User> {
+/** Shared by registration and the admin bootstrap; `announce` stages an event in the same transaction. */
+export async function createUser(
+  em: ModuleEntityManager,
+  params: Registration,
+  roles: User["roles"],
+  announce?: (user: User) => void,
+): Promise<User> {
   const email = normalizeEmail(params.email);
   if (!isAcceptableEmail(email)) throw validationFailed([{ path: "/email", message: "must look like local@domain.tld" }]);
   const entity = em.create(UserEntity, {
@@ -29,11 +32,13 @@ export async function createUser(em: ModuleEntityManager, params: Registration, 
     roles,
     createdAt: new Date(),
   });
+  const user = toUser(entity);
+  announce?.(user);
   try {
     await em.flush();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw conflict("email_taken", "An account with this email exists.");
     throw error;
   }
-  return toUser(entity);
+  return user;
 }

@@ -1,0 +1,64 @@
+/**
+ * The outbox and inbox tables every module that publishes or subscribes keeps in its own schema.
+ * The entity definitions are made per module (`eventEntities()`): one MikroORM metadata object
+ * must not be shared by several ORMs.
+ */
+import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
+import { Migration } from "@mikro-orm/migrations";
+
+export function eventEntities() {
+  const Outbox = defineEntity({
+    name: "OutboxEvent",
+    tableName: "outbox",
+    properties: {
+      id: p.uuid().primary(),
+      name: p.string(),
+      payload: p.json<unknown>(),
+      requestId: p.string().nullable(),
+      occurredAt: p.datetime(3),
+      attempts: p.integer(),
+      claimedUntil: p.datetime(3).nullable(),
+      publishedAt: p.datetime(3).nullable(),
+      deadAt: p.datetime(3).nullable(),
+      lastError: p.text().nullable(),
+    },
+  });
+  const Inbox = defineEntity({
+    name: "InboxEvent",
+    tableName: "inbox",
+    properties: {
+      eventId: p.uuid().primary(),
+      consumer: p.string().primary(),
+      handledAt: p.datetime(3),
+    },
+  });
+  return { Outbox, Inbox };
+}
+export type OutboxRow = InferEntity<ReturnType<typeof eventEntities>["Outbox"]>;
+
+/** Include in a module's migrations (first) to give it an outbox and an inbox. */
+export class CreateEventTables extends Migration {
+  override up(): void {
+    this.addSql(`
+      create table outbox (
+        id uuid primary key,
+        name varchar(200) not null,
+        payload jsonb not null,
+        request_id varchar(128),
+        occurred_at timestamptz(3) not null,
+        attempts integer not null default 0,
+        claimed_until timestamptz(3),
+        published_at timestamptz(3),
+        dead_at timestamptz(3),
+        last_error text
+      )`);
+    this.addSql("create index outbox_pending_idx on outbox (occurred_at) where published_at is null and dead_at is null");
+    this.addSql(`
+      create table inbox (
+        event_id uuid not null,
+        consumer varchar(200) not null,
+        handled_at timestamptz(3) not null,
+        primary key (event_id, consumer)
+      )`);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Durable events over NATS JetStream. One stream per deployment (`<namespace>_events`); each
+ * subscribing module has one durable consumer that all its instances share, with explicit acks
+ * and bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it
+ * can be inspected and redriven (scripts/redrive-dead-letters.ts).
+ */
+import { AckPolicy, connect, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import type { Logger } from "pino";
+import type { Delivery, EventEnvelope, EventTransport } from "./transport.ts";
+
+const codec = JSONCodec<EventEnvelope>();
+const MAX_DELIVER = 8;
+const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000];
+
+export class JetStreamTransport implements EventTransport {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #namespace: string;
+  readonly #log: Logger;
+  readonly #consumers: { stop(): void }[] = [];
+
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger) {
+    this.#nc = nc;
+    this.#js = nc.jetstream();
+    this.#jsm = jsm;
+    this.#namespace = namespace;
+    this.#log = log;
+  }
+
+  static async connect(url: string, namespace: string, log: Logger): Promise<JetStreamTransport> {
+    const nc = await connect({ servers: url.split(","), name: `${namespace}-events`, maxReconnectAttempts: -1 });
+    const jsm = await nc.jetstreamManager();
+    const transport = new JetStreamTransport(nc, jsm, namespace, log);
+    await transport.#ensureStream(transport.streamName, [`${namespace}.events.>`]);
+    await transport.#ensureStream(transport.deadLetterStreamName, [`${namespace}.dead.>`]);
+    return transport;
+  }
+
+  get streamName(): string {
+    return `${this.#namespace}_events`;
+  }
+
+  get deadLetterStreamName(): string {
+    return `${this.#namespace}_dead_letters`;
+  }
+
+  subjectOf(eventName: string): string {
+    return `${this.#namespace}.events.${eventName}`;
+  }
+
+  async publish(envelope: EventEnvelope): Promise<void> {
+    // The message id lets JetStream drop a republished duplicate within its dedupe window.
+    await this.#js.publish(this.subjectOf(envelope.name), codec.encode(envelope), { msgID: envelope.id });
+  }
+
+  async subscribe(consumer: string, events: string[], deliver: Delivery): Promise<void> {
+    const config: Partial<ConsumerConfig> = {
+      durable_name: consumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subjects: events.map((name) => this.subjectOf(name)),
+      max_deliver: MAX_DELIVER,
+      ack_wait: nanos(30_000),
+    };
+    try {
+      await this.#jsm.consumers.add(this.streamName, config);
+    } catch {
+      await this.#jsm.consumers.update(this.streamName, consumer, config);
+    }
+    const messages = await (await this.#js.consumers.get(this.streamName, consumer)).consume({ max_messages: 16 });
+    this.#consumers.push(messages);
+    void (async () => {
+      for await (const message of messages) {
+        const envelope = codec.decode(message.data);
+        try {
+          await deliver(envelope);
+          message.ack();
+        } catch (error) {
+          const attempt = message.info.deliveryCount;
+          if (attempt >= MAX_DELIVER) {
+            await this.#deadLetter(consumer, envelope, error);
+            message.term();
+          } else {
+            const delayMs = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)] ?? 1_000;
+            this.#log.warn({ eventId: envelope.id, event: envelope.name, consumer, attempt, err: error, retryInMs: delayMs }, "event handling failed");
+            message.nak(delayMs);
+          }
+        }
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    for (const consumer of this.#consumers) consumer.stop();
+    await this.#nc.drain();
+  }
+
+  async #deadLetter(consumer: string, envelope: EventEnvelope, error: unknown): Promise<void> {
+    const h = headers();
+    h.set("Bazaar-Consumer", consumer);
+    h.set("Bazaar-Error", (error instanceof Error ? error.message : String(error)).slice(0, 500));
+    await this.#js.publish(`${this.#namespace}.dead.${consumer}.${envelope.name}`, codec.encode(envelope), { headers: h });
+    this.#log.error({ eventId: envelope.id, event: envelope.name, consumer }, "event dead-lettered");
+  }
+
+  async #ensureStream(name: string, subjects: string[]): Promise<void> {
+    const config = {
+      name,
+      subjects,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: nanos(7 * 24 * 3600 * 1000),
+      duplicate_window: nanos(2 * 60 * 1000),
+    };
+    try {
+      await this.#jsm.streams.info(name);
+      await this.#jsm.streams.update(name, config);
+    } catch {
+      await this.#jsm.streams.add(config);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Runs a module inside a process: opens its database (own schema, migrations, outbox and inbox),
+ * gives it an outbox relay, and registers its service on the broker.
+ */
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { AuthKeys } from "./auth.ts";
+import type { Broker } from "./create-broker.ts";
+import { openModuleDatabase, type DatabaseTarget } from "./database.ts";
+import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./events/relay.ts";
+import type { EventTransport } from "./events/transport.ts";
+import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
+import { serviceSchema } from "./service-schema.ts";
+
+export interface HostSettings {
+  target: DatabaseTarget;
+  auth: AuthKeys;
+  config: Config;
+  events: EventTransport;
+  log: Logger;
+  relay?: RelaySettings;
+}
+
+/** Opens the module and registers its service; start its relay once the broker has started. */
+export async function hostModule(broker: Broker, module: ModuleDefinition, settings: HostSettings): Promise<ModuleRuntime> {
+  const name = module.contract.name;
+  const { data, tables } = moduleData(module);
+  const orm = await openModuleDatabase(data, settings.target);
+  const log = settings.log.child({ module: name });
+  const relay = new OutboxRelay(orm, name, settings.events, log, settings.relay ?? DEFAULT_RELAY_SETTINGS);
+  const runtime: ModuleRuntime = { orm, tables, relay, events: settings.events, auth: settings.auth, config: settings.config, log };
+  broker.createService(serviceSchema(module, runtime));
+  return runtime;
+}

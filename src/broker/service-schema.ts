@@ -1,0 +1,102 @@
+/**
+ * Turns a module definition into a Moleculer service. Every action validates its params with the
+ * contract's schema, verifies its caller, runs with its own entity manager, and nudges the outbox
+ * relay; every subscription runs once per event through the inbox.
+ */
+import { randomUUID } from "node:crypto";
+import type { Context, ServiceSchema } from "moleculer";
+import type { AuthUser } from "./auth.ts";
+import { call, healthAction, type CallMeta } from "./contract-kit.ts";
+import type { ModuleEntityManager } from "./database.ts";
+import { validationFailed } from "./errors.ts";
+import { handleOnce } from "./events/inbox.ts";
+import type { EventEnvelope } from "./events/transport.ts";
+import { authorize } from "./middlewares/authorize.ts";
+import { guardErrors } from "./middlewares/guard-errors.ts";
+import type { ActionContext, ModuleDefinition, ModuleRuntime, Publish } from "./module.ts";
+import { compileCheck } from "./validator.ts";
+
+type MoleculerContext = Context<unknown, CallMeta>;
+
+export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime): ServiceSchema {
+  const name = module.contract.name;
+  const handlers = module.handlers(runtime) as Record<string, (params: unknown, ctx: ActionContext) => Promise<unknown>>;
+  const actions: ServiceSchema["actions"] = {};
+  for (const action of Object.values(module.contract.actions)) {
+    const check = compileCheck(action.params);
+    const handler = handlers[action.name];
+    if (!handler) throw new Error(`module ${name} has no handler for ${action.name}`);
+    actions[action.name] = {
+      handler: guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
+        const errors = check(ctx.params);
+        if (errors) throw validationFailed(errors);
+        const user = await authorize(action.access, ctx.meta, runtime.auth);
+        const context = actionContext(ctx, user, runtime, action.fullName);
+        const result = await handler(ctx.params, context);
+        // Whatever the handler staged (changes, events) commits together, even if it did not flush.
+        await context.em.flush();
+        runtime.relay.nudge();
+        return result;
+      }),
+    };
+  }
+  const health = healthAction(name);
+  actions[health.name] = async () => {
+    await runtime.orm.em.fork().getConnection().execute("select 1");
+    return { status: "up" };
+  };
+  return {
+    name,
+    actions,
+    async started() {
+      await subscribe(module, runtime);
+      await module.started?.(runtime);
+    },
+  };
+}
+
+function publisher(em: ModuleEntityManager, runtime: ModuleRuntime, requestId: string | null): Publish {
+  return (event, payload) => {
+    em.create(runtime.tables.Outbox, {
+      id: randomUUID(),
+      name: event.name,
+      payload,
+      requestId,
+      occurredAt: new Date(),
+      attempts: 0,
+    });
+  };
+}
+
+function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: ModuleRuntime, action: string): ActionContext {
+  const requestId = ctx.requestID ?? ctx.id;
+  const em = runtime.orm.em.fork() as ModuleEntityManager;
+  return {
+    user,
+    requestId,
+    clientIp: ctx.meta.clientIp,
+    log: runtime.log.child({ requestId, action }),
+    em,
+    call: (target, params) => call(ctx as never, target, params),
+    publish: publisher(em, runtime, requestId),
+  };
+}
+
+async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime): Promise<void> {
+  const subscriptions = module.subscriptions?.(runtime) ?? [];
+  if (subscriptions.length === 0) return;
+  const name = module.contract.name;
+  const byEvent = new Map(subscriptions.map((subscription) => [subscription.event.name, subscription]));
+  const checks = new Map(subscriptions.map((s) => [s.event.name, compileCheck(s.event.payload)]));
+  await runtime.events.subscribe(name, [...byEvent.keys()], async (envelope: EventEnvelope) => {
+    const subscription = byEvent.get(envelope.name);
+    if (!subscription) return;
+    const errors = checks.get(envelope.name)?.(envelope.payload);
+    if (errors) throw new Error(`event ${envelope.name} ${envelope.id} does not match its schema: ${JSON.stringify(errors)}`);
+    const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
+    const handled = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
+      await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish: publisher(em, runtime, envelope.requestId) });
+    });
+    if (handled) runtime.relay.nudge();
+  });
+}
