@@ -1,7 +1,7 @@
 /**
  * Durable events over NATS JetStream. One stream per deployment (`<namespace>_events`); each
- * subscribing module has one durable consumer that all its instances share, with explicit acks
- * and bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it
+ * subscribing module has a durable consumer per event it subscribes to (one subject filter each, as
+ * NATS 2.9 allows), shared by all its instances, with explicit acks and bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it
  * can be inspected and redriven (scripts/redrive-dead-letters.ts).
  */
 import { AckPolicy, connect, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
@@ -9,8 +9,15 @@ import type { Logger } from "pino";
 import type { Delivery, EventEnvelope, EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
-const MAX_DELIVER = 8;
-const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000];
+
+export interface RedeliverySettings {
+  /** Deliveries of one event to one consumer before it is dead-lettered. */
+  maxDeliver: number;
+  /** Wait before the n-th redelivery; the last value repeats. */
+  backoffMs: number[];
+}
+
+export const DEFAULT_REDELIVERY: RedeliverySettings = { maxDeliver: 8, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000] };
 
 export class JetStreamTransport implements EventTransport {
   readonly #nc: NatsConnection;
@@ -18,20 +25,22 @@ export class JetStreamTransport implements EventTransport {
   readonly #jsm: JetStreamManager;
   readonly #namespace: string;
   readonly #log: Logger;
+  readonly #redelivery: RedeliverySettings;
   readonly #consumers: { stop(): void }[] = [];
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger, redelivery: RedeliverySettings) {
     this.#nc = nc;
+    this.#redelivery = redelivery;
     this.#js = nc.jetstream();
     this.#jsm = jsm;
     this.#namespace = namespace;
     this.#log = log;
   }
 
-  static async connect(url: string, namespace: string, log: Logger): Promise<JetStreamTransport> {
+  static async connect(url: string, namespace: string, log: Logger, redelivery = DEFAULT_REDELIVERY): Promise<JetStreamTransport> {
     const nc = await connect({ servers: url.split(","), name: `${namespace}-events`, maxReconnectAttempts: -1 });
     const jsm = await nc.jetstreamManager();
-    const transport = new JetStreamTransport(nc, jsm, namespace, log);
+    const transport = new JetStreamTransport(nc, jsm, namespace, log, redelivery);
     await transport.#ensureStream(transport.streamName, [`${namespace}.events.>`]);
     await transport.#ensureStream(transport.deadLetterStreamName, [`${namespace}.dead.>`]);
     return transport;
@@ -55,20 +64,26 @@ export class JetStreamTransport implements EventTransport {
   }
 
   async subscribe(consumer: string, events: string[], deliver: Delivery): Promise<void> {
+    for (const event of events) await this.#consume(consumer, event, deliver);
+  }
+
+  async #consume(consumer: string, event: string, deliver: Delivery): Promise<void> {
+    const durable = `${consumer}__${event.replaceAll(".", "-")}`;
     const config: Partial<ConsumerConfig> = {
-      durable_name: consumer,
+      durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subjects: events.map((name) => this.subjectOf(name)),
-      max_deliver: MAX_DELIVER,
+      filter_subject: this.subjectOf(event),
+      max_deliver: this.#redelivery.maxDeliver,
       ack_wait: nanos(30_000),
     };
     try {
-      await this.#jsm.consumers.add(this.streamName, config);
+      await this.#jsm.consumers.info(this.streamName, durable);
+      await this.#jsm.consumers.update(this.streamName, durable, config);
     } catch {
-      await this.#jsm.consumers.update(this.streamName, consumer, config);
+      await this.#jsm.consumers.add(this.streamName, config);
     }
-    const messages = await (await this.#js.consumers.get(this.streamName, consumer)).consume({ max_messages: 16 });
+    const messages = await (await this.#js.consumers.get(this.streamName, durable)).consume({ max_messages: 16 });
     this.#consumers.push(messages);
     void (async () => {
       for await (const message of messages) {
@@ -78,11 +93,12 @@ export class JetStreamTransport implements EventTransport {
           message.ack();
         } catch (error) {
           const attempt = message.info.deliveryCount;
-          if (attempt >= MAX_DELIVER) {
+          const { maxDeliver, backoffMs } = this.#redelivery;
+          if (attempt >= maxDeliver) {
             await this.#deadLetter(consumer, envelope, error);
             message.term();
           } else {
-            const delayMs = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)] ?? 1_000;
+            const delayMs = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
             this.#log.warn({ eventId: envelope.id, event: envelope.name, consumer, attempt, err: error, retryInMs: delayMs }, "event handling failed");
             message.nak(delayMs);
           }

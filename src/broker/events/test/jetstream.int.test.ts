@@ -1,0 +1,83 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { connect, type NatsConnection } from "nats";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { NATS_URL } from "../../../../test/support/topology.ts";
+import { createLogger } from "../../logger.ts";
+import { JetStreamTransport } from "../jetstream-transport.ts";
+import type { EventEnvelope } from "../transport.ts";
+
+const log = createLogger("silent");
+const namespace = `jstest-${randomBytes(4).toString("hex")}`;
+const redelivery = { maxDeliver: 3, backoffMs: [50] };
+const open: JetStreamTransport[] = [];
+let nc: NatsConnection;
+
+async function transport(): Promise<JetStreamTransport> {
+  const t = await JetStreamTransport.connect(NATS_URL, namespace, log, redelivery);
+  open.push(t);
+  return t;
+}
+
+const envelope = (name = "ledger.entry.recorded"): EventEnvelope => ({
+  id: randomUUID(),
+  name,
+  payload: { at: Date.now() },
+  occurredAt: new Date().toISOString(),
+  requestId: "req-js",
+});
+
+beforeAll(async () => {
+  nc = await connect({ servers: NATS_URL });
+});
+afterAll(async () => {
+  for (const t of open) await t.close().catch(() => undefined);
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [`${namespace}_events`, `${namespace}_dead_letters`]) await jsm.streams.delete(stream).catch(() => undefined);
+  await nc.close();
+});
+
+describe("JetStream transport", () => {
+  it("delivers to a subscriber that was down when the event was published", async () => {
+    const publisher = await transport();
+    const event = envelope();
+    await publisher.publish(event);
+    const received: EventEnvelope[] = [];
+    const subscriber = await transport();
+    await subscriber.subscribe("reports", ["ledger.entry.recorded"], async (e) => void received.push(e));
+    await vi.waitFor(() => expect(received.map((e) => e.id)).toContain(event.id), { timeout: 5_000 });
+    expect(received.find((e) => e.id === event.id)).toEqual(event);
+  });
+
+  it("drops a republished duplicate by its message id", async () => {
+    const t = await transport();
+    const received: string[] = [];
+    await t.subscribe("dedupe", ["ledger.entry.deduped"], async (e) => void received.push(e.id));
+    const event = envelope("ledger.entry.deduped");
+    await t.publish(event);
+    await t.publish(event);
+    const marker = envelope("ledger.entry.deduped");
+    await t.publish(marker);
+    await vi.waitFor(() => expect(received).toContain(marker.id), { timeout: 5_000 });
+    expect(received.filter((id) => id === event.id)).toHaveLength(1);
+  });
+
+  it("redelivers a failed event, then dead-letters it after maxDeliver attempts", async () => {
+    const t = await transport();
+    let attempts = 0;
+    await t.subscribe("fragile", ["ledger.entry.poisoned"], async () => {
+      attempts++;
+      throw new Error("cannot handle");
+    });
+    const event = envelope("ledger.entry.poisoned");
+    await t.publish(event);
+    const jsm = await nc.jetstreamManager();
+    await vi.waitFor(async () => {
+      const info = await jsm.streams.info(t.deadLetterStreamName);
+      expect(info.state.messages).toBe(1);
+    }, { timeout: 5_000 });
+    expect(attempts).toBe(3);
+    const dead = await jsm.streams.getMessage(t.deadLetterStreamName, { last_by_subj: `${namespace}.dead.fragile.ledger.entry.poisoned` });
+    expect(dead.json<EventEnvelope>().id).toBe(event.id);
+    expect(dead.header.get("Bazaar-Error")).toBe("cannot handle");
+  });
+});
