@@ -155,7 +155,8 @@ function splitPems(raw: string): string[] {
 
 function checkCombination(config: Config, knownCount: number): void {
   if (config.adminEmail && !config.adminPassword) throw new ConfigError("ADMIN_EMAIL is set but ADMIN_PASSWORD is not");
-  if (config.adminPassword && config.adminPassword.length < 8) throw new ConfigError("ADMIN_PASSWORD must be at least 8 characters");
+  const adminPasswordLength = config.adminPassword ? [...config.adminPassword].length : 8;
+  if (adminPasswordLength < 8 || adminPasswordLength > 128) throw new ConfigError("ADMIN_PASSWORD must be 8..128 characters");
   if (config.broker.heartbeatTimeoutS <= config.broker.heartbeatIntervalS) {
     throw new ConfigError("HEARTBEAT_TIMEOUT_S must be greater than HEARTBEAT_INTERVAL_S");
   }

@@ -45,10 +45,13 @@ export class AuthKeys {
   static async load(config: Config): Promise<AuthKeys> {
     let privateKeyPem = config.auth.privateKeyPem;
     let publicKeyPems = config.auth.publicKeyPems;
-    if (config.env !== "production" && (!privateKeyPem || publicKeyPems.length === 0)) {
+    if (privateKeyPem && publicKeyPems.length === 0) {
+      publicKeyPems = [createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString()];
+    }
+    if (config.env !== "production" && !privateKeyPem && publicKeyPems.length === 0) {
       const generated = await developmentKeys(config.dataDir);
-      privateKeyPem ??= generated.privateKeyPem;
-      if (publicKeyPems.length === 0) publicKeyPems = [generated.publicKeyPem];
+      privateKeyPem = generated.privateKeyPem;
+      publicKeyPems = [generated.publicKeyPem];
     }
     const jwks = await Promise.all(publicKeyPems.map((pem) => publicJwk(createPublicKey(pem))));
     let signing: { key: KeyObject; kid: string } | undefined;

@@ -28,8 +28,9 @@ export function createBroker(settings: BrokerSettings): Broker {
     transporter: settings.natsUrl ? { type: "NATS", options: { url: settings.natsUrl } } : null,
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
-    // Only idempotent actions may be retried; `call()` asks for retries per action.
-    retryPolicy: { enabled: false },
+    // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`
+    // asks for retries only for idempotent actions, and only transport failures are retried.
+    retryPolicy: { enabled: true, retries: 0, delay: 100, maxDelay: 1_000, factor: 2, check: (error: unknown) => describeError(error).status === 503 },
     // Params are cloned for local calls too, so a handler that mutated its params would break in
     // one process exactly as it would over the wire.
     contextParamsCloning: true,

@@ -85,18 +85,20 @@ export function assertOwnEntitiesOnly(orm: MikroORM, module: ModuleData): void {
  */
 async function migrate(orm: MikroORM, schema: string, lockUrl: string | undefined): Promise<void> {
   const lock = lockUrl ? new pg.Client({ connectionString: lockUrl }) : undefined;
+  // A dropped lock connection fails the migration below instead of crashing the process.
+  lock?.on("error", () => undefined);
   const key = `bazaar:migrate:${schema}`;
-  if (lock) {
-    await lock.connect();
-    await lock.query("select pg_advisory_lock(hashtext($1))", [key]);
-  }
   try {
+    if (lock) {
+      await lock.connect();
+      await lock.query("select pg_advisory_lock(hashtext($1))", [key]);
+    }
     await orm.em.fork().getConnection().execute(`create schema if not exists "${schema}"`);
     await orm.migrator.up();
   } finally {
     if (lock) {
       await lock.query("select pg_advisory_unlock(hashtext($1))", [key]).catch(() => undefined);
-      await lock.end();
+      await lock.end().catch(() => undefined);
     }
   }
 }

@@ -2,7 +2,7 @@
  * The embedded PostgreSQL (PGlite) that lets `npm start` run with no database server. Nothing in
  * PGlite stops two processes opening one data dir and losing writes, so a lock file holds it.
  */
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 
@@ -30,25 +30,54 @@ export async function openEmbeddedPostgres(dataDir: string): Promise<EmbeddedPos
   }
 }
 
+/**
+ * The lock file appears complete or not at all (written aside, then hard-linked into place), so a
+ * process starting at the same moment never reads it half-written. A stale lock, left by a process
+ * that died, is moved aside before it is taken over; if what was moved turns out to belong to a
+ * live process after all, it is put back.
+ */
 async function acquireLock(lockFile: string): Promise<void> {
+  const temp = `${lockFile}.${process.pid}.tmp`;
+  await writeFile(temp, String(process.pid));
   try {
-    const handle = await open(lockFile, "wx");
-    await handle.writeFile(String(process.pid));
-    await handle.close();
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await link(temp, lockFile);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      const holder = await lockHolder(lockFile);
+      if (holder !== undefined && isAlive(holder)) throw lockedBy(lockFile, holder);
+      const aside = `${lockFile}.stale.${process.pid}`;
+      try {
+        await rename(lockFile, aside);
+      } catch {
+        continue; // another process moved it first
+      }
+      const moved = await lockHolder(aside);
+      if (moved !== undefined && isAlive(moved)) {
+        await rename(aside, lockFile);
+        throw lockedBy(lockFile, moved);
+      }
+      await rm(aside, { force: true });
+    }
+    throw new Error(`could not take the lock ${lockFile}`);
+  } finally {
+    await rm(temp, { force: true });
   }
-  const holder = Number((await readFile(lockFile, "utf8").catch(() => "")).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-    throw new Error(
-      `the embedded database in ${path.dirname(lockFile)} is in use by process ${holder}; ` +
-        "stop it, or set DATABASE_URL to share a PostgreSQL server between processes",
-    );
-  }
-  // The holder died without cleaning up: the lock is stale.
-  await rm(lockFile, { force: true });
-  await acquireLock(lockFile);
+}
+
+async function lockHolder(file: string): Promise<number | undefined> {
+  const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid ? pid : undefined;
+}
+
+function lockedBy(lockFile: string, pid: number): Error {
+  return new Error(
+    `the embedded database in ${path.dirname(lockFile)} is in use by process ${pid}; ` +
+      "stop it, or set DATABASE_URL to share a PostgreSQL server between processes",
+  );
 }
 
 function isAlive(pid: number): boolean {

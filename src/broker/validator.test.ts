@@ -36,6 +36,12 @@ describe("compileCheck", () => {
     expect(query({ limit: "500" })).toEqual([{ path: "/query/limit", message: "must be <= 100" }]);
   });
 
+  it("refuses strings PostgreSQL cannot store faithfully", () => {
+    expect(check({ items: [], "a/b": "x\u0000y" })).toEqual([{ path: "/a~1b", message: "contains a NUL character or an unpaired surrogate" }]);
+    expect(check({ items: [], "a/b": "a\ud800b" })).toHaveLength(1);
+    expect(check({ items: [], "a/b": "😀 ok" })).toBeNull();
+  });
+
   it("counts string lengths in code points", () => {
     const name = compileCheck(Type.String({ maxLength: 2 }));
     expect(name("😀😀")).toBeNull();

@@ -22,9 +22,30 @@ export function compileCheck(schema: object, options: { coerce?: boolean; pathPr
   const validate = (options.coerce ? coercing : strict).compile(schema);
   const prefix = options.pathPrefix ?? "";
   return (value) => {
-    if (validate(value)) return null;
-    return toFieldErrors(validate.errors ?? [], prefix);
+    if (!validate(value)) return toFieldErrors(validate.errors ?? [], prefix);
+    const unstorable = findUnstorableString(value, prefix);
+    return unstorable ? [{ path: unstorable, message: "contains a NUL character or an unpaired surrogate" }] : null;
   };
+}
+
+/**
+ * PostgreSQL cannot store NUL in text, and an unpaired surrogate would be stored as U+FFFD: either
+ * would fail or silently change a write, so such strings are refused up front, wherever they sit.
+ */
+function findUnstorableString(value: unknown, path: string): string | null {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? path : null;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findUnstorableString(item, `${path}/${index}`);
+      if (found !== null) return found;
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const found = findUnstorableString(key, path) ?? findUnstorableString(item, `${path}/${escapePointer(key)}`);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
 
 function toFieldErrors(errors: ErrorObject[], prefix: string): FieldError[] {

@@ -13,6 +13,7 @@ import { notFoundPlugin } from "./plugins/not-found.ts";
 import { rateLimitPlugin } from "./plugins/rate-limit.ts";
 import { requestContextPlugin, requestIdOf } from "./plugins/request-context.ts";
 import { validationPlugin } from "./plugins/validation.ts";
+import { sendProblem } from "./problem.ts";
 import { routeSets } from "./routes/index.ts";
 
 const ONE_MIB = 1024 * 1024;
@@ -28,6 +29,14 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
     return503OnClosing: true,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors the router raises before any plugin runs (bad URL encoding, over-long parameters).
+    frameworkErrors: (error, request, reply) => {
+      reply.header("x-request-id", request.id);
+      const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 404 : 400;
+      return sendProblem(reply, status === 404
+        ? { status, code: "not_found", detail: "No such route." }
+        : { status, code: "validation_failed", detail: "The request URL is malformed.", errors: [{ path: "", message: "malformed URL" }] });
+    },
   });
   app.decorate("broker", broker);
   // Only JSON bodies are accepted; anything else is 415.

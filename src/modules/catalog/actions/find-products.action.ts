@@ -4,7 +4,6 @@ import { notFound } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { decodeCursor, toPage } from "../../../broker/pagination.ts";
 import { Catalog, type Product } from "../contract.ts";
-import { toTsQuery } from "../domain/search-query.ts";
 import { ProductEntity } from "../entities/product.entity.ts";
 import { toProduct } from "./product-view.ts";
 
@@ -17,7 +16,17 @@ export async function getProduct(params: ParamsOf<typeof Catalog.actions.getProd
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const isCursorPart = (part: string, index: number) => (index === 0 ? !Number.isNaN(Date.parse(part)) : UUID.test(part));
+/** Only what `toPage` below writes: an ISO timestamp of ours (so within PostgreSQL's range) and a lower-case uuid. */
+const isCursorPart = (part: string, index: number) => (index === 0 ? isOwnTimestamp(part) : UUID.test(part));
+const isOwnTimestamp = (part: string) => /^2\d{3}-/.test(part) && !Number.isNaN(Date.parse(part)) && new Date(part).toISOString() === part;
+
+/**
+ * Every word must match and the last may be a prefix ("choc" finds "Chocolate"). PostgreSQL's own
+ * parser splits the words, exactly as it split the indexed text (hyphens, dots, digits and all), and
+ * the text only ever reaches it as a bound parameter of plainto_tsquery; the last lexeme then gets
+ * its prefix mark.
+ */
+const PREFIX_QUERY = "to_tsquery('simple', regexp_replace(plainto_tsquery('simple', ?)::text, '''$', ''':*'))";
 
 /** Active products, newest first; keyset pagination on (created_at, id) keeps pages stable. */
 export async function listProducts(params: ParamsOf<typeof Catalog.actions.listProducts>, ctx: ActionContext): Promise<ProductPage> {
@@ -28,11 +37,7 @@ export async function listProducts(params: ParamsOf<typeof Catalog.actions.listP
     .orderBy({ createdAt: "desc", id: "desc" })
     .limit(limit + 1);
   if (params.category !== undefined) qb.andWhere({ category: params.category });
-  if (params.q !== undefined) {
-    const tsQuery = toTsQuery(params.q);
-    if (tsQuery === null) return { items: [], nextCursor: null };
-    qb.andWhere("p.search @@ to_tsquery('simple', ?)", [tsQuery]);
-  }
+  if (params.q !== undefined) qb.andWhere(`p.search @@ ${PREFIX_QUERY}`, [params.q]);
   if (params.cursor !== undefined) {
     const [createdAt, id] = decodeCursor(params.cursor, 2, isCursorPart) as [string, string];
     const after = new Date(createdAt);

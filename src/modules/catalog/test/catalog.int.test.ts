@@ -84,6 +84,7 @@ describe("catalog.listProducts", () => {
     await newProduct("CHOC-1", { name: "Dark Chocolate", description: "Seventy percent cocoa", category: "sweets" });
     await newProduct("CHOC-2", { name: "Milk chocolate", description: "Creamy bar", category: "sweets" });
     await newProduct("COCOA-1", { name: "Cocoa powder", description: "For baking", category: "baking" });
+    await newProduct("SITE-1", { name: "Gift card 7f3a-9c1e", description: "Redeem at shop.example.com", category: "gifts" });
   });
 
   it("finds whole words and a prefix of the last word, case-insensitively", async () => {
@@ -93,6 +94,14 @@ describe("catalog.listProducts", () => {
     expect(await skus("cocoa")).toEqual(["CHOC-1", "COCOA-1"]);
     expect(await skus("chocolate bar")).toEqual(["CHOC-2"]);
     expect(await skus("!!")).toEqual([]);
+    expect(await skus("a' | !b & (c):*")).toEqual([]);
+    expect(await skus("choc-1")).toEqual([]);
+  });
+
+  it("splits words as the index did: hyphens, dots and digits", async () => {
+    const skus = async (q: string) => (await harness.call(listProducts, { q })).items.map((p) => p.sku);
+    expect(await skus("shop.example.com")).toEqual(["SITE-1"]);
+    expect(await skus("7f3a-9c1e")).toEqual(["SITE-1"]);
   });
 
   it("filters by exact category", async () => {

@@ -22,17 +22,25 @@ export async function login(
 ) {
   const email = normalizeEmail(params.email);
   const since = new Date(Date.now() - WINDOW_MS);
-  await refuseWhenLimited(ctx, { email }, since, limits.maxFailuresPerEmail);
-  if (ctx.clientIp) await refuseWhenLimited(ctx, { clientIp: ctx.clientIp }, since, MAX_FAILURES_PER_ADDRESS);
+  // The attempt is recorded as a failure before anything is checked, so parallel guesses see each
+  // other; it is removed again if it is refused or succeeds.
+  const attempt = ctx.em.create(LoginFailureEntity, { id: randomUUID(), email, clientIp: ctx.clientIp ?? null, failedAt: new Date() });
+  await ctx.em.flush();
+  const forget = async () => {
+    ctx.em.remove(attempt);
+    await ctx.em.flush();
+  };
+  await refuseWhenLimited(ctx, { email }, since, limits.maxFailuresPerEmail, attempt.id, forget);
+  if (ctx.clientIp) await refuseWhenLimited(ctx, { clientIp: ctx.clientIp }, since, MAX_FAILURES_PER_ADDRESS, attempt.id, forget);
 
   const user = await ctx.em.findOne(UserEntity, { email });
   // Verify against a decoy when no user matches, so the answer takes as long either way.
   const valid = await verifyPassword(params.password, user?.passwordHash ?? (await decoyHash()));
   if (!user || !valid) {
-    ctx.em.create(LoginFailureEntity, { id: randomUUID(), email, clientIp: ctx.clientIp ?? null, failedAt: new Date() });
-    await ctx.em.flush();
+    await ctx.em.nativeDelete(LoginFailureEntity, { email, failedAt: { $lt: since } });
     throw new AppError(401, "invalid_credentials", "The email or password is wrong.");
   }
+  await forget();
   const { accessToken, expiresIn } = await keys.sign({ id: user.id, roles: user.roles as Role[] });
   return { accessToken, tokenType: "Bearer" as const, expiresIn };
 }
@@ -42,13 +50,16 @@ async function refuseWhenLimited(
   who: { email: string } | { clientIp: string },
   since: Date,
   max: number,
+  ownAttempt: string,
+  forget: () => Promise<void>,
 ): Promise<void> {
   const failures = await ctx.em.find(
     LoginFailureEntity,
-    { ...who, failedAt: { $gt: since } },
+    { ...who, failedAt: { $gt: since }, id: { $ne: ownAttempt } },
     { orderBy: { failedAt: "desc" }, limit: max, fields: ["failedAt"] },
   );
   if (failures.length < max) return;
+  await forget();
   const oldestCounted = failures.at(-1)?.failedAt ?? since;
   const retryAfterS = Math.max(1, Math.ceil((oldestCounted.getTime() + WINDOW_MS - Date.now()) / 1000));
   throw rateLimited(retryAfterS, "Too many failed logins; try again later.");

@@ -107,3 +107,15 @@ describe("admin bootstrap", () => {
     expect((await harness.auth.verify(token.accessToken))?.roles).toEqual(["admin"]);
   });
 });
+
+describe("identity.login under parallel guessing", () => {
+  it("lets no more than LOGIN_MAX_FAILURES wrong guesses through, however many arrive at once", async () => {
+    await harness.call(register, { email: "dee@example.com", password: "dees password", name: "Dee" });
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, () => failureOf(harness.call(login, { email: "dee@example.com", password: "guess" }))),
+    );
+    const checked = outcomes.filter((o) => o.code === "invalid_credentials").length;
+    expect(checked).toBeLessThanOrEqual(3);
+    expect(outcomes.filter((o) => o.code === "rate_limited").length).toBe(40 - checked);
+  });
+});
