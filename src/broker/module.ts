@@ -39,6 +39,12 @@ export interface ActionContext {
   /** A typed call into another module's contract, carrying this call's identity and request id. */
   call<A extends ActionRef>(action: A, params: ParamsOf<A>): Promise<ResultOf<A>>;
   publish: Publish;
+  /**
+   * Runs `work` in one database transaction whose entity manager and `publish` commit together.
+   * Never call another module inside it: on the embedded database that would wait for this very
+   * transaction's connection.
+   */
+  transactional<T>(work: (tx: { em: ModuleEntityManager; publish: Publish }) => Promise<T>): Promise<T>;
 }
 
 /** Everything an event subscriber may use; `em` is inside the transaction that records the event as handled. */

@@ -79,6 +79,7 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     em,
     call: (target, params) => call(ctx as never, target, params),
     publish: publisher(em, runtime, requestId),
+    transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisher(tx as ModuleEntityManager, runtime, requestId) })),
   };
 }
 

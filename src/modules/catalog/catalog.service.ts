@@ -1,7 +1,9 @@
 import { defineModule } from "../../broker/module.ts";
-import { deactivateProduct, updateProduct } from "./actions/change-product.action.ts";
 import { createProduct } from "./actions/create-product.action.ts";
-import { getProduct, listProducts } from "./actions/find-products.action.ts";
+import { deactivateProduct } from "./actions/deactivate-product.action.ts";
+import { getProduct } from "./actions/get-product.action.ts";
+import { listProducts } from "./actions/list-products.action.ts";
+import { updateProduct } from "./actions/update-product.action.ts";
 import { Catalog } from "./contract.ts";
 import { ProductEntity } from "./entities/product.entity.ts";
 import { migrations } from "./migrations/index.ts";

@@ -65,18 +65,27 @@ export const Catalog = defineContract({
   actions: {
     /** Adds a product. Admins only. Errors: `sku_taken` (409). Not retried: a retry reports `sku_taken`. */
     createProduct: { params: NewProduct, result: Product, access: "admin", idempotent: false },
-    /** Changes a product's fields (not sku or active). Admins only. Errors: `not_found`. Safe to retry. */
+    /**
+     * Changes a product's fields (not sku or active). Admins only.
+     * Errors: `not_found` (404), `validation_failed` (400, also for no field at all). Safe to retry.
+     */
     updateProduct: {
       params: Type.Object({ id: Uuid, changes: ProductChanges }, { additionalProperties: false }),
       result: Product,
       access: "admin",
       idempotent: true,
     },
-    /** Makes a product inactive (no longer orderable); also fine when already inactive. Admins only. Safe to retry. */
+    /**
+     * Makes a product inactive (no longer orderable); also fine when already inactive, and then
+     * publishes nothing. Admins only. Errors: `not_found` (404). Safe to retry.
+     */
     deactivateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true },
     /** One product, active or not. Anyone. Errors: `not_found`. Safe to retry. */
     getProduct: { params: ProductId, result: Product, access: "anyone", idempotent: true },
-    /** Active products, newest first, filtered by words and category. Anyone. Safe to retry. */
+    /**
+     * Active products, newest first, filtered by words (all must match, the last as a prefix) and
+     * category. Anyone. Errors: `validation_failed` (400, also for a cursor we did not issue). Safe to retry.
+     */
     listProducts: { params: ProductQuery, result: ProductPage, access: "anyone", idempotent: true },
   },
   events: {

@@ -1,5 +1,5 @@
 import { defineModule } from "../../broker/module.ts";
-import { bootstrapAdmin } from "./actions/bootstrap-admin.ts";
+import { bootstrapAdmin } from "./actions/bootstrap-admin.startup.ts";
 import { login } from "./actions/login.action.ts";
 import { me } from "./actions/me.action.ts";
 import { register } from "./actions/register.action.ts";

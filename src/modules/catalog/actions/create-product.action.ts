@@ -5,7 +5,7 @@ import { conflict } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { Catalog, type Product } from "../contract.ts";
 import { ProductEntity } from "../entities/product.entity.ts";
-import { toProduct } from "./product-view.ts";
+import { toProduct } from "./product.view.ts";
 
 export async function createProduct(params: ParamsOf<typeof Catalog.actions.createProduct>, ctx: ActionContext): Promise<Product> {
   const now = new Date();

@@ -102,6 +102,9 @@ describe("catalog.listProducts", () => {
     const skus = async (q: string) => (await harness.call(listProducts, { q })).items.map((p) => p.sku);
     expect(await skus("shop.example.com")).toEqual(["SITE-1"]);
     expect(await skus("7f3a-9c1e")).toEqual(["SITE-1"]);
+    // Hex that the parser reads as a number with an exponent, e.g. 637e40.
+    await newProduct("NUM-1", { name: "Code NUM-637e40fe" });
+    expect(await skus("num-637e40fe")).toEqual(["NUM-1"]);
   });
 
   it("filters by exact category", async () => {

@@ -2,7 +2,7 @@ import { notFound, unauthorized } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import type { User } from "../contract.ts";
 import { UserEntity } from "../entities/user.entity.ts";
-import { toUser } from "./user-view.ts";
+import { toUser } from "./user.view.ts";
 
 export async function me(_params: object, ctx: ActionContext): Promise<User> {
   if (!ctx.user) throw unauthorized();

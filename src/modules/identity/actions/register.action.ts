@@ -7,7 +7,7 @@ import { Identity, type User } from "../contract.ts";
 import { isAcceptableEmail, normalizeEmail } from "../domain/email.ts";
 import { hashPassword } from "../domain/password.ts";
 import { UserEntity } from "../entities/user.entity.ts";
-import { toUser } from "./user-view.ts";
+import { toUser } from "./user.view.ts";
 
 type Registration = { email: string; password: string; name: string };
 

@@ -3,7 +3,7 @@ import { notFound } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { Catalog, type Product } from "../contract.ts";
 import { ProductEntity } from "../entities/product.entity.ts";
-import { toProduct } from "./product-view.ts";
+import { toProduct } from "./product.view.ts";
 
 export async function updateProduct(params: ParamsOf<typeof Catalog.actions.updateProduct>, ctx: ActionContext): Promise<Product> {
   const entity = await ctx.em.findOne(ProductEntity, { id: params.id });
@@ -11,17 +11,6 @@ export async function updateProduct(params: ParamsOf<typeof Catalog.actions.upda
   ctx.em.assign(entity, { ...params.changes, updatedAt: new Date() });
   const product = toProduct(entity);
   ctx.publish(Catalog.events["catalog.product.updated"], product);
-  await ctx.em.flush();
-  return product;
-}
-
-export async function deactivateProduct(params: ParamsOf<typeof Catalog.actions.deactivateProduct>, ctx: ActionContext): Promise<Product> {
-  const entity = await ctx.em.findOne(ProductEntity, { id: params.id });
-  if (!entity) throw notFound("No product has this id.");
-  if (!entity.active) return toProduct(entity);
-  ctx.em.assign(entity, { active: false, updatedAt: new Date() });
-  const product = toProduct(entity);
-  ctx.publish(Catalog.events["catalog.product.deactivated"], product);
   await ctx.em.flush();
   return product;
 }

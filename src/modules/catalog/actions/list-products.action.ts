@@ -1,21 +1,14 @@
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
-import { DEFAULT_LIMIT } from "../../../broker/contract-kit.ts";
-import { notFound } from "../../../broker/errors.ts";
+import { DEFAULT_LIMIT, UUID_PATTERN } from "../../../broker/contract-kit.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { decodeCursor, toPage } from "../../../broker/pagination.ts";
-import { Catalog, type Product } from "../contract.ts";
+import type { Catalog } from "../contract.ts";
 import { ProductEntity } from "../entities/product.entity.ts";
-import { toProduct } from "./product-view.ts";
+import { toProduct } from "./product.view.ts";
 
 type ProductPage = ResultOf<typeof Catalog.actions.listProducts>;
 
-export async function getProduct(params: ParamsOf<typeof Catalog.actions.getProduct>, ctx: ActionContext): Promise<Product> {
-  const entity = await ctx.em.findOne(ProductEntity, { id: params.id });
-  if (!entity) throw notFound("No product has this id.");
-  return toProduct(entity);
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID = new RegExp(UUID_PATTERN);
 /** Only what `toPage` below writes: an ISO timestamp of ours (so within PostgreSQL's range) and a lower-case uuid. */
 const isCursorPart = (part: string, index: number) => (index === 0 ? isOwnTimestamp(part) : UUID.test(part));
 const isOwnTimestamp = (part: string) => /^2\d{3}-/.test(part) && !Number.isNaN(Date.parse(part)) && new Date(part).toISOString() === part;
@@ -24,9 +17,10 @@ const isOwnTimestamp = (part: string) => /^2\d{3}-/.test(part) && !Number.isNaN(
  * Every word must match and the last may be a prefix ("choc" finds "Chocolate"). PostgreSQL's own
  * parser splits the words, exactly as it split the indexed text (hyphens, dots, digits and all), and
  * the text only ever reaches it as a bound parameter of plainto_tsquery; the last lexeme then gets
- * its prefix mark.
+ * its prefix mark. The cast (not to_tsquery) keeps the lexemes as they are: to_tsquery would parse
+ * them again and split "637e40fe" like a number.
  */
-const PREFIX_QUERY = "to_tsquery('simple', regexp_replace(plainto_tsquery('simple', ?)::text, '''$', ''':*'))";
+const PREFIX_QUERY = "(regexp_replace(plainto_tsquery('simple', ?)::text, '''$', ''':*'))::tsquery";
 
 /** Active products, newest first; keyset pagination on (created_at, id) keeps pages stable. */
 export async function listProducts(params: ParamsOf<typeof Catalog.actions.listProducts>, ctx: ActionContext): Promise<ProductPage> {
