@@ -39,3 +39,14 @@ describe("loadConfig", () => {
     expect(config.moduleDatabaseUrls).toEqual({ catalog: "postgres://h/catalog" });
   });
 });
+
+describe("commerce settings", () => {
+  it("read the payment simulator knobs", () => {
+    const config = loadConfig({ PAYMENTS_LATENCY_MS: "250", PAYMENTS_FAILURE_RATE: "0.25", PAYMENTS_RETRY_WINDOW_S: "30" }, known);
+    expect(config.payments).toEqual({ latencyMs: 250, failureRate: 0.25, retryWindowS: 30 });
+  });
+
+  it.each(["1.5", "-0.1", "abc"])("refuse PAYMENTS_FAILURE_RATE=%s", (rate) => {
+    expect(() => loadConfig({ PAYMENTS_FAILURE_RATE: rate }, known)).toThrow("PAYMENTS_FAILURE_RATE must be a number from 0 to 1");
+  });
+});

@@ -36,6 +36,9 @@ export interface Config {
   adminPassword: string | undefined;
   rateLimit: { max: number; windowS: number; loginMaxFailures: number };
   broker: { requestTimeoutMs: number; heartbeatIntervalS: number; heartbeatTimeoutS: number };
+  payments: { latencyMs: number; failureRate: number; retryWindowS: number };
+  inventory: { reservationTtlS: number };
+  orders: { pendingTimeoutS: number };
 }
 
 export class ConfigError extends Error {
@@ -50,6 +53,14 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${key} must be an integer, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function fraction(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value < 0 || value > 1) throw new ConfigError(`${key} must be a number from 0 to 1, got "${raw}"`);
   return value;
 }
 
@@ -144,6 +155,14 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       heartbeatIntervalS: integer(env, "HEARTBEAT_INTERVAL_S", 2, 1, 60),
       heartbeatTimeoutS: integer(env, "HEARTBEAT_TIMEOUT_S", 6, 2, 300),
     },
+    payments: {
+      latencyMs: integer(env, "PAYMENTS_LATENCY_MS", 0, 0, 60_000),
+      failureRate: fraction(env, "PAYMENTS_FAILURE_RATE", 0),
+      retryWindowS: integer(env, "PAYMENTS_RETRY_WINDOW_S", 900, 1, 86_400),
+    },
+    // Longer than the payment retry window, so a reservation outlives every payment attempt.
+    inventory: { reservationTtlS: integer(env, "RESERVATION_TTL_S", 1800, 5, 7 * 86_400) },
+    orders: { pendingTimeoutS: integer(env, "ORDERS_PENDING_TIMEOUT_S", 60, 2, 3600) },
   };
   checkCombination(config, knownModules.length);
   return config;

@@ -9,8 +9,11 @@ import Type, { type Static, type TSchema } from "typebox";
 
 export { Type, type Static, type TSchema };
 
-/** Who may invoke an action; enforced by the module that owns it. */
-export type Access = "anyone" | "user" | "admin";
+/**
+ * Who may invoke an action; enforced by the module that owns it. `internal` actions are for other
+ * modules only: the gateway never reaches them, and a call without a calling module is refused.
+ */
+export type Access = "anyone" | "user" | "admin" | "internal";
 
 export interface ActionSpec<P extends TSchema = TSchema, R extends TSchema = TSchema> {
   params: P;
@@ -72,6 +75,8 @@ export function defineContract<
 export interface CallMeta {
   authToken?: string;
   clientIp?: string;
+  /** The module placing the call, set by a module's `ctx.call`; never by the gateway. */
+  callerModule?: string;
 }
 
 export interface CallOptions {

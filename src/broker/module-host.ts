@@ -28,7 +28,7 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
   const orm = await openModuleDatabase(data, settings.target);
   const log = settings.log.child({ module: name });
   const relay = new OutboxRelay(orm, name, settings.events, log, settings.relay ?? DEFAULT_RELAY_SETTINGS);
-  const runtime: ModuleRuntime = { orm, tables, relay, events: settings.events, auth: settings.auth, config: settings.config, log };
+  const runtime: ModuleRuntime = { name, orm, tables, relay, events: settings.events, auth: settings.auth, config: settings.config, log };
   broker.createService(serviceSchema(module, runtime));
   return runtime;
 }

@@ -15,6 +15,8 @@ export type EventTables = ReturnType<typeof eventEntities>;
 
 /** What a module's handlers get from the process that runs them. */
 export interface ModuleRuntime {
+  /** The module's name, as in its contract. */
+  name: string;
   orm: ModuleOrm;
   tables: EventTables;
   relay: OutboxRelay;
@@ -78,6 +80,8 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   subscriptions?(runtime: ModuleRuntime): Subscription[];
   /** Runs once the module's service has started (seed data, background work). */
   started?(runtime: ModuleRuntime): Promise<void>;
+  /** Runs when the service stops, after in-flight calls have finished (stop background work). */
+  stopped?(runtime: ModuleRuntime): Promise<void>;
 }
 
 /** Declares a module; the type parameter ties its handlers to its contract. */

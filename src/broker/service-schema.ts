@@ -52,6 +52,9 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
       await subscribe(module, runtime);
       await module.started?.(runtime);
     },
+    async stopped() {
+      await module.stopped?.(runtime);
+    },
   };
 }
 
@@ -77,7 +80,7 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     clientIp: ctx.meta.clientIp,
     log: runtime.log.child({ requestId, action }),
     em,
-    call: (target, params) => call(ctx as never, target, params),
+    call: (target, params) => call(ctx as never, target, params, { meta: { ...ctx.meta, callerModule: runtime.name } }),
     publish: publisher(em, runtime, requestId),
     transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisher(tx as ModuleEntityManager, runtime, requestId) })),
   };

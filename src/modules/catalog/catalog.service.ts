@@ -2,6 +2,7 @@ import { defineModule } from "../../broker/module.ts";
 import { createProduct } from "./actions/create-product.action.ts";
 import { deactivateProduct } from "./actions/deactivate-product.action.ts";
 import { getProduct } from "./actions/get-product.action.ts";
+import { getProducts } from "./actions/get-products.action.ts";
 import { listProducts } from "./actions/list-products.action.ts";
 import { updateProduct } from "./actions/update-product.action.ts";
 import { Catalog } from "./contract.ts";
@@ -12,5 +13,5 @@ export const catalogModule = defineModule({
   contract: Catalog,
   entities: [ProductEntity],
   migrations,
-  handlers: () => ({ createProduct, updateProduct, deactivateProduct, getProduct, listProducts }),
+  handlers: () => ({ createProduct, updateProduct, deactivateProduct, getProduct, getProducts, listProducts }),
 });

@@ -83,6 +83,16 @@ export const Catalog = defineContract({
     /** One product, active or not. Anyone. Errors: `not_found`. Safe to retry. */
     getProduct: { params: ProductId, result: Product, access: "anyone", idempotent: true },
     /**
+     * Several products by id, active or not, for other modules (orders snapshots prices with it).
+     * Unknown ids are simply absent from `items`. Internal. Safe to retry.
+     */
+    getProducts: {
+      params: Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true }) }, { additionalProperties: false }),
+      result: Type.Object({ items: Type.Array(Product) }),
+      access: "internal",
+      idempotent: true,
+    },
+    /**
      * Active products, newest first, filtered by words (all must match, the last as a prefix) and
      * category. Anyone. Errors: `validation_failed` (400, also for a cursor we did not issue). Safe to retry.
      */

@@ -4,7 +4,7 @@ import { failureOf, startModule, type ModuleHarness } from "../../../../test/sup
 import { catalogModule } from "../catalog.service.ts";
 import { Catalog, type Product } from "../contract.ts";
 
-const { createProduct, updateProduct, deactivateProduct, getProduct, listProducts } = Catalog.actions;
+const { createProduct, updateProduct, deactivateProduct, getProduct, getProducts, listProducts } = Catalog.actions;
 const admin: AuthUser = { id: "00000000-0000-4000-8000-000000000001", roles: ["admin"] };
 const customer: AuthUser = { id: "00000000-0000-4000-8000-000000000002", roles: ["customer"] };
 const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
@@ -137,5 +137,16 @@ describe("catalog.getProduct", () => {
   it("is 404 for an unknown id and 400 for a malformed one", async () => {
     expect(await failureOf(harness.call(getProduct, { id: UNKNOWN }))).toMatchObject({ status: 404, code: "not_found" });
     expect(await failureOf(harness.call(getProduct, { id: "1234" }))).toMatchObject({ status: 400 });
+  });
+});
+
+describe("catalog.getProducts", () => {
+  it("answers known products, active or not, to other modules only", async () => {
+    const a = await newProduct("BATCH-1");
+    const b = await newProduct("BATCH-2");
+    await harness.call(deactivateProduct, { id: b.id }, admin);
+    const asModule = await harness.broker.call<{ items: Product[] }, object>(Catalog.actions.getProducts.fullName, { ids: [a.id, b.id, UNKNOWN] }, { meta: { callerModule: "orders" } });
+    expect(asModule.items.map((p) => [p.sku, p.active]).sort()).toEqual([["BATCH-1", true], ["BATCH-2", false]]);
+    expect(await failureOf(harness.call(getProducts, { ids: [a.id] }, admin))).toMatchObject({ status: 403, code: "forbidden" });
   });
 });
