@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { AuthKeys } from "./auth.ts";
 import type { Broker } from "./create-broker.ts";
-import { openModuleDatabase, type DatabaseTarget } from "./database.ts";
+import { openModuleDatabase, type DatabaseTarget, type ModuleEntityManager } from "./database.ts";
+import { publisherFor } from "./events/publisher.ts";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./events/relay.ts";
 import type { EventTransport } from "./events/transport.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
@@ -28,7 +29,21 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
   const orm = await openModuleDatabase(data, settings.target);
   const log = settings.log.child({ module: name });
   const relay = new OutboxRelay(orm, name, settings.events, log, settings.relay ?? DEFAULT_RELAY_SETTINGS);
-  const runtime: ModuleRuntime = { name, orm, tables, relay, events: settings.events, auth: settings.auth, config: settings.config, log };
+  const runtime: ModuleRuntime = {
+    name,
+    orm,
+    tables,
+    relay,
+    events: settings.events,
+    auth: settings.auth,
+    config: settings.config,
+    log,
+    async transactional(work) {
+      const result = await orm.em.fork().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, tables.Outbox, null) }));
+      relay.nudge();
+      return result;
+    },
+  };
   broker.createService(serviceSchema(module, runtime));
   return runtime;
 }

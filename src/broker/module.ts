@@ -8,6 +8,7 @@ import type { AuthKeys, AuthUser } from "./auth.ts";
 import type { ActionRef, Contract, EventRef, ParamsOf, ResultOf, Static } from "./contract-kit.ts";
 import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm } from "./database.ts";
 import { CreateEventTables, eventEntities } from "./events/event-tables.ts";
+import type { Publish } from "./events/publisher.ts";
 import type { OutboxRelay } from "./events/relay.ts";
 import type { EventTransport } from "./events/transport.ts";
 
@@ -24,10 +25,14 @@ export interface ModuleRuntime {
   auth: AuthKeys;
   config: Config;
   log: Logger;
+  /** For background work: a transaction that may publish (the relay is nudged after it commits). */
+  transactional: Transactional;
 }
 
-/** Stages one of this module's events in the outbox; it is sent once the entity manager flushes. */
-export type Publish = <E extends EventRef>(event: E, payload: Static<E["payload"]>) => void;
+export type { Publish };
+
+/** A transaction whose entity manager and `publish` commit together. */
+export type Transactional = <T>(work: (tx: { em: ModuleEntityManager; publish: Publish }) => Promise<T>) => Promise<T>;
 
 /** Everything an action handler may use for one call. */
 export interface ActionContext {
@@ -46,7 +51,7 @@ export interface ActionContext {
    * Never call another module inside it: on the embedded database that would wait for this very
    * transaction's connection.
    */
-  transactional<T>(work: (tx: { em: ModuleEntityManager; publish: Publish }) => Promise<T>): Promise<T>;
+  transactional: Transactional;
 }
 
 /** Everything an event subscriber may use; `em` is inside the transaction that records the event as handled. */
@@ -72,6 +77,12 @@ export function on<E extends EventRef>(event: E, handle: (payload: Static<E["pay
   return { event, handle: handle as Subscription["handle"] };
 }
 
+export interface BackgroundWork {
+  name: string;
+  intervalMs: number;
+  run(): Promise<void>;
+}
+
 export interface ModuleDefinition<C extends Contract = Contract> {
   contract: C;
   entities: Entity[];
@@ -80,8 +91,8 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   subscriptions?(runtime: ModuleRuntime): Subscription[];
   /** Runs once the module's service has started (seed data, background work). */
   started?(runtime: ModuleRuntime): Promise<void>;
-  /** Runs when the service stops, after in-flight calls have finished (stop background work). */
-  stopped?(runtime: ModuleRuntime): Promise<void>;
+  /** Work the module repeats in the background while its service runs (one run at a time each). */
+  background?(runtime: ModuleRuntime): BackgroundWork[];
 }
 
 /** Declares a module; the type parameter ties its handlers to its contract. */

@@ -3,17 +3,18 @@
  * contract's schema, verifies its caller, runs with its own entity manager, and nudges the outbox
  * relay; every subscription runs once per event through the inbox.
  */
-import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import type { AuthUser } from "./auth.ts";
 import { call, healthAction, type CallMeta } from "./contract-kit.ts";
 import type { ModuleEntityManager } from "./database.ts";
 import { validationFailed } from "./errors.ts";
 import { handleOnce } from "./events/inbox.ts";
+import { publisherFor } from "./events/publisher.ts";
 import type { EventEnvelope } from "./events/transport.ts";
 import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
-import type { ActionContext, ModuleDefinition, ModuleRuntime, Publish } from "./module.ts";
+import type { ActionContext, ModuleDefinition, ModuleRuntime } from "./module.ts";
+import { startPeriodic, type Periodic } from "./periodic.ts";
 import { compileCheck } from "./validator.ts";
 
 type MoleculerContext = Context<unknown, CallMeta>;
@@ -45,29 +46,18 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
     await runtime.orm.em.fork().getConnection().execute("select 1");
     return { status: "up" };
   };
+  let workers: Periodic[] = [];
   return {
     name,
     actions,
     async started() {
       await subscribe(module, runtime);
       await module.started?.(runtime);
+      workers = (module.background?.(runtime) ?? []).map((work) => startPeriodic(work.name, work.intervalMs, work.run, runtime.log));
     },
     async stopped() {
-      await module.stopped?.(runtime);
+      await Promise.all(workers.map((worker) => worker.stop()));
     },
-  };
-}
-
-function publisher(em: ModuleEntityManager, runtime: ModuleRuntime, requestId: string | null): Publish {
-  return (event, payload) => {
-    em.create(runtime.tables.Outbox, {
-      id: randomUUID(),
-      name: event.name,
-      payload,
-      requestId,
-      occurredAt: new Date(),
-      attempts: 0,
-    });
   };
 }
 
@@ -81,8 +71,8 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     log: runtime.log.child({ requestId, action }),
     em,
     call: (target, params) => call(ctx as never, target, params, { meta: { ...ctx.meta, callerModule: runtime.name } }),
-    publish: publisher(em, runtime, requestId),
-    transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisher(tx as ModuleEntityManager, runtime, requestId) })),
+    publish: publisherFor(em, runtime.tables.Outbox, requestId),
+    transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId) })),
   };
 }
 
@@ -99,7 +89,7 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime): Prom
     if (errors) throw new Error(`event ${envelope.name} ${envelope.id} does not match its schema: ${JSON.stringify(errors)}`);
     const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
     const handled = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
-      await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish: publisher(em, runtime, envelope.requestId) });
+      await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish: publisherFor(em, runtime.tables.Outbox, envelope.requestId) });
     });
     if (handled) runtime.relay.nudge();
   });

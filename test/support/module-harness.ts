@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ServiceSchema } from "moleculer";
 import { AuthKeys, type AuthUser } from "../../src/broker/auth.ts";
-import { call, type ActionRef, type ParamsOf, type ResultOf } from "../../src/broker/contract-kit.ts";
+import { call, type ActionRef, type Contract, type ParamsOf, type ResultOf } from "../../src/broker/contract-kit.ts";
 import { createBroker, type Broker } from "../../src/broker/create-broker.ts";
 import type { ModuleOrm } from "../../src/broker/database.ts";
 import { LocalTransport } from "../../src/broker/events/transport.ts";
@@ -29,6 +29,8 @@ export interface ModuleHarness {
   auth: AuthKeys;
   /** Calls an action as `user` (signed in with a real token), or anonymously. */
   call<A extends ActionRef>(action: A, params: ParamsOf<A>, user?: AuthUser): Promise<ResultOf<A>>;
+  /** Calls as another module would (internal actions accept it). */
+  callAsModule<A extends ActionRef>(action: A, params: ParamsOf<A>, callerModule?: string): Promise<ResultOf<A>>;
   /** Calls with an arbitrary token, e.g. a forged one. */
   callWithToken<A extends ActionRef>(action: A, params: ParamsOf<A>, token: string): Promise<ResultOf<A>>;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startModule(
       return callWithToken(action, params, token as string);
     },
     callWithToken,
+    callAsModule: (action, params, callerModule = "tests") => call(broker, action, params, { meta: { callerModule } }),
     async close() {
       await runtime.relay.stop();
       await broker.stop();
@@ -84,4 +87,15 @@ export async function failureOf(promise: Promise<unknown>): Promise<{ status: nu
     return { status: err.code, code: err.type, data: err.data };
   }
   throw new Error("expected the call to fail, but it succeeded");
+}
+
+type StubHandlers<C extends Contract> = Partial<{ [K in keyof C["actions"]]: (params: ParamsOf<C["actions"][K]>) => Promise<ResultOf<C["actions"][K]>> }>;
+
+/** A stand-in for another module, built from its contract: only the actions a test needs. */
+export function stubModule<C extends Contract>(contract: C, handlers: StubHandlers<C>): ServiceSchema {
+  const actions: ServiceSchema["actions"] = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    actions[name] = (ctx: { params: unknown }) => (handler as (params: unknown) => Promise<unknown>)(ctx.params);
+  }
+  return { name: contract.name, actions };
 }

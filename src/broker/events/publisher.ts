@@ -1,0 +1,13 @@
+/** Staging an event: an outbox row in the caller's unit of work, committed with its changes. */
+import { randomUUID } from "node:crypto";
+import type { EventRef, Static } from "../contract-kit.ts";
+import type { ModuleEntityManager } from "../database.ts";
+import type { eventEntities } from "./event-tables.ts";
+
+export type Publish = <E extends EventRef>(event: E, payload: Static<E["payload"]>) => void;
+
+export function publisherFor(em: ModuleEntityManager, outbox: ReturnType<typeof eventEntities>["Outbox"], requestId: string | null): Publish {
+  return (event, payload) => {
+    em.create(outbox, { id: randomUUID(), name: event.name, payload, requestId, occurredAt: new Date(), attempts: 0 });
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Inventory: how many units of each product are free to sell, held for orders awaiting payment,
+ * and sold. Stock is never oversold: reservations take units with one conditional update each.
+ */
+import { defineContract, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+
+export const Stock = Type.Object({
+  productId: Uuid,
+  available: Type.Integer({ description: "free to sell" }),
+  reserved: Type.Integer({ description: "held for orders awaiting payment" }),
+  sold: Type.Integer({ description: "paid for" }),
+});
+export type Stock = Static<typeof Stock>;
+
+export const StockLevel = Type.Object({ available: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }) }, { additionalProperties: false });
+
+export const ProductRef = Type.Object({ productId: Uuid }, { additionalProperties: false });
+
+const ReservationLines = Type.Array(
+  Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false }),
+  { minItems: 1, maxItems: 50 },
+);
+
+const OrderRef = Type.Object({ orderId: Uuid }, { additionalProperties: false });
+
+export const Inventory = defineContract({
+  name: "inventory",
+  actions: {
+    /** Stock of one product; all zero for a product never stocked. Anyone. Safe to retry. */
+    getStock: { params: ProductRef, result: Stock, access: "anyone", idempotent: true },
+    /**
+     * Sets the units free to sell. Admins only. Errors: `not_found` (404) when the catalog has no
+     * such product. Safe to retry.
+     */
+    setStock: {
+      params: Type.Object({ productId: Uuid, available: StockLevel.properties.available }, { additionalProperties: false }),
+      result: Stock,
+      access: "admin",
+      idempotent: true,
+    },
+    /**
+     * Holds units for an order, all lines or none. Internal (orders' checkout). Idempotent by
+     * `orderId`: calling again for an order that holds its units answers the same.
+     * Errors: `out_of_stock` (409, nothing held), `invalid_state` (409, the order's reservation was
+     * already released). Safe to retry.
+     */
+    reserveStock: {
+      params: Type.Object({ orderId: Uuid, lines: ReservationLines }, { additionalProperties: false }),
+      result: Type.Object({ orderId: Uuid, status: Type.Literal("held") }),
+      access: "internal",
+      idempotent: true,
+    },
+    /**
+     * Gives back whatever an order holds or bought (held → available, sold → available); nothing to
+     * give back is fine. Internal (orders' compensation). Safe to retry.
+     */
+    releaseStock: { params: OrderRef, result: Type.Object({ orderId: Uuid, released: Type.Boolean() }), access: "internal", idempotent: true },
+  },
+  events: {
+    /** A held reservation outlived RESERVATION_TTL_S and its units went back on sale. */
+    "inventory.reservation.expired": Type.Object({ orderId: Uuid }),
+  },
+});

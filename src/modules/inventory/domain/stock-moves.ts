@@ -1,0 +1,34 @@
+/**
+ * Every change to stock is one conditional UPDATE per product, run inside the caller's transaction:
+ * `available` never goes below zero however many orders race for the last units (no read-then-write).
+ */
+import type { ModuleEntityManager } from "../../../broker/database.ts";
+import type { ReservationLine } from "../entities/reservation.entity.ts";
+
+type Move = "hold" | "sell" | "unhold" | "unsell";
+
+const SET: Record<Move, string> = {
+  hold: "available = available - ?, reserved = reserved + ?",
+  sell: "reserved = reserved - ?, sold = sold + ?",
+  unhold: "reserved = reserved - ?, available = available + ?",
+  unsell: "sold = sold - ?, available = available + ?",
+};
+const GUARD: Record<Move, string> = { hold: "available", sell: "reserved", unhold: "reserved", unsell: "sold" };
+
+/** Moves the lines' units; false (and nothing moved for that line) when a product lacks them. */
+export async function moveStock(em: ModuleEntityManager, move: Move, lines: ReservationLine[]): Promise<boolean> {
+  // A fixed order of rows, so two transactions moving the same products never deadlock.
+  const sorted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+  for (const { productId, quantity } of sorted) {
+    const result = await em
+      .getConnection()
+      .execute<{ affectedRows: number }>(
+        `update inventory.stock set ${SET[move]}, updated_at = now() where product_id = ? and ${GUARD[move]} >= ?`,
+        [quantity, quantity, productId, quantity],
+        "run",
+        em.getTransactionContext(),
+      );
+    if (result.affectedRows !== 1) return false;
+  }
+  return true;
+}

@@ -1,0 +1,1 @@
+export { inventoryModule as default } from "./inventory.service.ts";

@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { AuthUser } from "../../../broker/auth.ts";
+import { notFound } from "../../../broker/errors.ts";
+import type { EventEnvelope } from "../../../broker/events/transport.ts";
+import { failureOf, startModule, stubModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
+import { Catalog, type Product } from "../../catalog/contract.ts";
+import { Orders } from "../../orders/contract.ts";
+import { Inventory } from "../contract.ts";
+import { inventoryModule } from "../inventory.service.ts";
+
+const { getStock, setStock, reserveStock, releaseStock } = Inventory.actions;
+const admin: AuthUser = { id: randomUUID(), roles: ["admin"] };
+const customer: AuthUser = { id: randomUUID(), roles: ["customer"] };
+const UNKNOWN_PRODUCT = randomUUID();
+
+let harness: ModuleHarness;
+const published: EventEnvelope[] = [];
+
+beforeAll(async () => {
+  const catalog = stubModule(Catalog, {
+    getProduct: async ({ id }) => {
+      if (id === UNKNOWN_PRODUCT) throw notFound();
+      return { id } as Product;
+    },
+  });
+  harness = await startModule(inventoryModule, { services: [catalog], env: { RESERVATION_TTL_S: "5" } });
+  await harness.events.subscribe("recorder", Object.keys(Inventory.events), async (e) => void published.push(e));
+});
+afterAll(() => harness?.close());
+
+async function stocked(available: number): Promise<string> {
+  const productId = randomUUID();
+  await harness.call(setStock, { productId, available }, admin);
+  return productId;
+}
+
+const deliver = (name: string, payload: object) =>
+  harness.events.publish({ id: randomUUID(), name, payload, occurredAt: new Date().toISOString(), requestId: null });
+
+describe("inventory.getStock and setStock", () => {
+  it("answers zeros for a product never stocked", async () => {
+    const productId = randomUUID();
+    expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 0, reserved: 0, sold: 0 });
+  });
+
+  it("lets an admin set the units free to sell, for products the catalog knows", async () => {
+    const productId = await stocked(7);
+    expect(await harness.call(setStock, { productId, available: 3 }, admin)).toEqual({ productId, available: 3, reserved: 0, sold: 0 });
+    expect(await failureOf(harness.call(setStock, { productId: UNKNOWN_PRODUCT, available: 1 }, admin))).toMatchObject({ status: 404 });
+    expect(await failureOf(harness.call(setStock, { productId, available: 1 }, customer))).toMatchObject({ status: 403 });
+    expect(await failureOf(harness.call(setStock, { productId, available: -1 }, admin))).toMatchObject({ status: 400 });
+  });
+});
+
+describe("inventory.reserveStock", () => {
+  it("holds every line, once per order", async () => {
+    const [a, b] = [await stocked(5), await stocked(5)];
+    const orderId = randomUUID();
+    const lines = [{ productId: a, quantity: 2 }, { productId: b, quantity: 5 }];
+    expect(await harness.callAsModule(reserveStock, { orderId, lines })).toEqual({ orderId, status: "held" });
+    expect(await harness.callAsModule(reserveStock, { orderId, lines })).toEqual({ orderId, status: "held" });
+    expect(await harness.call(getStock, { productId: a })).toMatchObject({ available: 3, reserved: 2 });
+    expect(await harness.call(getStock, { productId: b })).toMatchObject({ available: 0, reserved: 5 });
+  });
+
+  it("holds nothing when any line lacks stock", async () => {
+    const [a, b] = [await stocked(5), await stocked(1)];
+    const failure = await failureOf(harness.callAsModule(reserveStock, { orderId: randomUUID(), lines: [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }] }));
+    expect(failure).toMatchObject({ status: 409, code: "out_of_stock" });
+    expect(await harness.call(getStock, { productId: a })).toMatchObject({ available: 5, reserved: 0 });
+  });
+
+  it("is for other modules only", async () => {
+    const productId = await stocked(1);
+    const failure = await failureOf(harness.call(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] }, admin));
+    expect(failure).toMatchObject({ status: 403, code: "forbidden" });
+    expect(await harness.call(getStock, { productId })).toMatchObject({ available: 1, reserved: 0 });
+  });
+
+  it("never oversells: 200 concurrent orders for 50 units hold exactly 50", async () => {
+    const productId = await stocked(50);
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        harness.callAsModule(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] }).then(
+          () => "held",
+          (error: { type: string }) => error.type,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === "held")).toHaveLength(50);
+    expect(outcomes.filter((o) => o === "out_of_stock")).toHaveLength(150);
+    expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 0, reserved: 50, sold: 0 });
+  });
+});
+
+describe("inventory.releaseStock", () => {
+  it("gives held units back, and refuses a late reservation for the same order", async () => {
+    const productId = await stocked(4);
+    const orderId = randomUUID();
+    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 3 }] });
+    expect(await harness.callAsModule(releaseStock, { orderId })).toEqual({ orderId, released: true });
+    expect(await harness.callAsModule(releaseStock, { orderId })).toEqual({ orderId, released: false });
+    expect(await harness.call(getStock, { productId })).toMatchObject({ available: 4, reserved: 0 });
+    const unknown = randomUUID();
+    expect(await harness.callAsModule(releaseStock, { orderId: unknown })).toEqual({ orderId: unknown, released: false });
+    const late = await failureOf(harness.callAsModule(reserveStock, { orderId: unknown, lines: [{ productId, quantity: 1 }] }));
+    expect(late).toMatchObject({ status: 409, code: "invalid_state" });
+  });
+});
+
+describe("order events", () => {
+  it("sells held units when the order is paid, once however often the event arrives", async () => {
+    const productId = await stocked(3);
+    const orderId = randomUUID();
+    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
+    const paid = { id: randomUUID(), name: Orders.events["orders.order.paid"].name, payload: { orderId, userId: customer.id }, occurredAt: new Date().toISOString(), requestId: null };
+    await harness.events.publish(paid);
+    await harness.events.publish(paid);
+    expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 1, reserved: 0, sold: 2 });
+  });
+
+  it("puts sold units back on sale when a paid order is cancelled", async () => {
+    const productId = await stocked(3);
+    const orderId = randomUUID();
+    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
+    await deliver("orders.order.paid", { orderId, userId: customer.id });
+    await deliver("orders.order.cancelled", { orderId, userId: customer.id, reason: "customer" });
+    expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 3, reserved: 0, sold: 0 });
+  });
+});
+
+describe("reservation expiry", () => {
+  it("releases a held reservation past its time and announces it", async () => {
+    const productId = await stocked(2);
+    const orderId = randomUUID();
+    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
+    await harness.db.query("update inventory.reservations set expires_at = now() - interval '1 second' where order_id = $1", [orderId]);
+    await vi.waitFor(() => expect(published.map((e) => (e.payload as { orderId: string }).orderId)).toContain(orderId), { timeout: 8_000 });
+    expect(await harness.call(getStock, { productId })).toMatchObject({ available: 2, reserved: 0 });
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Payments: charges orders through the payment provider (simulated here), captures, declines and
+ * refunds. An order never has more than one captured payment.
+ */
+import { Currency, defineContract, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+
+export const Payment = Type.Object({
+  id: Uuid,
+  orderId: Uuid,
+  amountCents: Type.Integer(),
+  currency: Currency,
+  status: Type.Union([Type.Literal("captured"), Type.Literal("declined"), Type.Literal("refunded")]),
+  createdAt: Timestamp,
+});
+export type Payment = Static<typeof Payment>;
+
+export const PaymentQuery = Type.Object({ orderId: Uuid }, { additionalProperties: false });
+
+const PaymentEvent = { paymentId: Uuid, orderId: Uuid };
+
+export const Payments = defineContract({
+  name: "payments",
+  actions: {
+    /** The payments of one order, for the order's owner or an admin; anyone else gets `not_found`. Safe to retry. */
+    listPayments: { params: PaymentQuery, result: Type.Object({ items: Type.Array(Payment) }), access: "user", idempotent: true },
+  },
+  events: {
+    /** The order's amount was captured. */
+    "payments.payment.captured": Type.Object({ ...PaymentEvent, amountCents: Type.Integer(), currency: Currency }),
+    /** The provider declined, or stayed unavailable for PAYMENTS_RETRY_WINDOW_S. */
+    "payments.payment.declined": Type.Object({ ...PaymentEvent, reason: Type.Union([Type.Literal("declined"), Type.Literal("provider_unavailable")]) }),
+    /** A captured payment was refunded because its order was cancelled. */
+    "payments.payment.refunded": Type.Object(PaymentEvent),
+  },
+});

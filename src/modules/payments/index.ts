@@ -1,0 +1,1 @@
+export { paymentsModule as default } from "./payments.service.ts";

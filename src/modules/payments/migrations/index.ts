@@ -1,0 +1,5 @@
+import type { MigrationObject } from "../../../broker/database.ts";
+import { CreatePayments } from "./0001-create-payments.migration.ts";
+
+/** In order; a migration, once released, is never edited. */
+export const migrations: MigrationObject[] = [{ name: "0001-create-payments", class: CreatePayments }];

@@ -1,0 +1,21 @@
+import { defineModule } from "../../broker/module.ts";
+import { listPayments } from "./actions/list-payments.action.ts";
+import { Payments } from "./contract.ts";
+import { SimulatedProvider } from "./domain/simulated-provider.ts";
+import { PaymentEntity } from "./entities/payment.entity.ts";
+import { migrations } from "./migrations/index.ts";
+import { onOrderCancelled } from "./subscribers/on-order-cancelled.subscriber.ts";
+import { onOrderPlaced } from "./subscribers/on-order-placed.subscriber.ts";
+import { settlePayments } from "./workers/settle-payments.worker.ts";
+
+export const paymentsModule = defineModule({
+  contract: Payments,
+  entities: [PaymentEntity],
+  migrations,
+  handlers: () => ({ listPayments }),
+  subscriptions: () => [onOrderPlaced, onOrderCancelled],
+  background: (runtime) => {
+    const provider = new SimulatedProvider(runtime.config.payments);
+    return [{ name: "settle-payments", intervalMs: 200, run: () => settlePayments(runtime, provider) }];
+  },
+});

@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { AuthUser } from "../../../broker/auth.ts";
+import type { EventEnvelope } from "../../../broker/events/transport.ts";
+import { failureOf, startModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
+import { Payments } from "../contract.ts";
+import { paymentsModule } from "../payments.service.ts";
+
+const { listPayments } = Payments.actions;
+const owner: AuthUser = { id: randomUUID(), roles: ["customer"] };
+const stranger: AuthUser = { id: randomUUID(), roles: ["customer"] };
+const admin: AuthUser = { id: randomUUID(), roles: ["admin"] };
+
+let harness: ModuleHarness;
+const published: EventEnvelope[] = [];
+
+beforeAll(async () => {
+  harness = await startModule(paymentsModule, { env: { PAYMENTS_RETRY_WINDOW_S: "2" } });
+  await harness.events.subscribe("recorder", Object.keys(Payments.events), async (e) => void published.push(e));
+});
+afterAll(() => harness?.close());
+
+const deliver = (name: string, payload: object, id: string = randomUUID()) =>
+  harness.events.publish({ id, name, payload, occurredAt: new Date().toISOString(), requestId: null });
+
+const place = (orderId: string, paymentToken: string, eventId?: string) =>
+  deliver("orders.order.placed", { orderId, userId: owner.id, totalCents: 1250, currency: "EUR", paymentToken }, eventId);
+
+const outcomeFor = async (orderId: string) => {
+  await vi.waitFor(() => expect(published.some((e) => (e.payload as { orderId: string }).orderId === orderId)).toBe(true), { timeout: 5_000 });
+  return published.filter((e) => (e.payload as { orderId: string }).orderId === orderId).map((e) => e.name);
+};
+
+describe("charging a placed order", () => {
+  it("captures once, however often the order arrives, and shows the payment to its owner", async () => {
+    const orderId = randomUUID();
+    const eventId = randomUUID();
+    await place(orderId, "tok_visa", eventId);
+    await place(orderId, "tok_visa", eventId);
+    await place(orderId, "tok_visa");
+    expect(await outcomeFor(orderId)).toEqual(["payments.payment.captured"]);
+    const { items } = await harness.call(listPayments, { orderId }, owner);
+    expect(items).toEqual([expect.objectContaining({ orderId, amountCents: 1250, currency: "EUR", status: "captured" })]);
+    expect((await harness.call(listPayments, { orderId }, admin)).items).toHaveLength(1);
+    expect(await failureOf(harness.call(listPayments, { orderId }, stranger))).toMatchObject({ status: 404 });
+    const rows = await harness.db.query("select status from payments.payments where order_id = $1", [orderId]);
+    expect(rows).toEqual([{ status: "captured" }]);
+  });
+
+  it("reports a declined card", async () => {
+    const orderId = randomUUID();
+    await place(orderId, "tok_declined");
+    expect(await outcomeFor(orderId)).toEqual(["payments.payment.declined"]);
+    expect((await harness.call(listPayments, { orderId }, owner)).items[0]?.status).toBe("declined");
+  });
+
+  it("retries an unavailable provider, then declines once the retry window has passed", async () => {
+    const orderId = randomUUID();
+    await place(orderId, "tok_unavailable");
+    await vi.waitFor(async () => {
+      const [row] = await harness.db.query<{ attempts: number }>("select attempts from payments.payments where order_id = $1", [orderId]);
+      expect(row?.attempts).toBeGreaterThanOrEqual(2);
+    }, { timeout: 5_000 });
+    expect(await outcomeFor(orderId)).toEqual(["payments.payment.declined"]);
+    expect(published.find((e) => (e.payload as { orderId: string }).orderId === orderId)?.payload).toMatchObject({ reason: "provider_unavailable" });
+  });
+});
+
+describe("cancelled orders", () => {
+  it("refunds a captured payment", async () => {
+    const orderId = randomUUID();
+    await place(orderId, "tok_visa");
+    await outcomeFor(orderId);
+    await deliver("orders.order.cancelled", { orderId, userId: owner.id, reason: "customer" });
+    await vi.waitFor(async () => expect(await outcomeFor(orderId)).toEqual(["payments.payment.captured", "payments.payment.refunded"]), { timeout: 5_000 });
+    expect((await harness.call(listPayments, { orderId }, owner)).items[0]?.status).toBe("refunded");
+  });
+
+  it("never charges an order whose cancellation arrived first", async () => {
+    const orderId = randomUUID();
+    await deliver("orders.order.cancelled", { orderId, userId: owner.id, reason: "customer" });
+    await place(orderId, "tok_visa");
+    const marker = randomUUID();
+    await place(marker, "tok_visa");
+    await outcomeFor(marker);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(published.filter((e) => (e.payload as { orderId: string }).orderId === orderId)).toEqual([]);
+    expect((await harness.call(listPayments, { orderId }, owner)).items).toEqual([]);
+  });
+});
