@@ -16,9 +16,12 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
 import catalog from "./modules/catalog/index.ts";
 import identity from "./modules/identity/index.ts";
+import inventory from "./modules/inventory/index.ts";
+import orders from "./modules/orders/index.ts";
+import payments from "./modules/payments/index.ts";
 
 /** Every business module; a new module is added here and nowhere else outside its folder. */
-const registry: ModuleDefinition[] = [identity, catalog] as ModuleDefinition[];
+const registry = [identity, catalog, inventory, orders, payments] as ModuleDefinition[];
 
 async function main(): Promise<void> {
   let config: Config;

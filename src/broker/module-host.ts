@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { AuthKeys } from "./auth.ts";
+import { call } from "./contract-kit.ts";
 import type { Broker } from "./create-broker.ts";
 import { openModuleDatabase, type DatabaseTarget, type ModuleEntityManager } from "./database.ts";
 import { publisherFor } from "./events/publisher.ts";
@@ -38,6 +39,7 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
     auth: settings.auth,
     config: settings.config,
     log,
+    call: (action, params) => call(broker, action, params, { meta: { callerModule: name } }),
     async transactional(work) {
       const result = await orm.em.fork().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, tables.Outbox, null) }));
       relay.nudge();

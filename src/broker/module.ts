@@ -27,6 +27,8 @@ export interface ModuleRuntime {
   log: Logger;
   /** For background work: a transaction that may publish (the relay is nudged after it commits). */
   transactional: Transactional;
+  /** For background work: a typed call into another module's contract, as this module. */
+  call<A extends ActionRef>(action: A, params: ParamsOf<A>): Promise<ResultOf<A>>;
 }
 
 export type { Publish };

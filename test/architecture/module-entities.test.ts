@@ -9,9 +9,12 @@ import { openModuleDatabase, type Entity } from "../../src/broker/database.ts";
 import { moduleData, type ModuleDefinition } from "../../src/broker/module.ts";
 import catalog from "../../src/modules/catalog/index.ts";
 import identity from "../../src/modules/identity/index.ts";
+import inventory from "../../src/modules/inventory/index.ts";
+import orders from "../../src/modules/orders/index.ts";
+import payments from "../../src/modules/payments/index.ts";
 import { ProductEntity } from "../../src/modules/catalog/entities/product.entity.ts";
 
-const modules = [identity, catalog] as ModuleDefinition[];
+const modules = [identity, catalog, inventory, orders, payments] as ModuleDefinition[];
 let pglite: PGlite;
 
 beforeAll(async () => {

@@ -35,7 +35,7 @@ export function apiSuite(topology: () => Topology) {
       expect((await api("GET", "/health/live")).body).toEqual({ status: "ok" });
       const ready = await api("GET", "/health/ready");
       expect(ready.status).toBe(200);
-      expect(ready.body).toEqual({ status: "ok", modules: { identity: "up", catalog: "up" } });
+      expect(ready.body).toEqual({ status: "ok", modules: { identity: "up", catalog: "up", inventory: "up", orders: "up", payments: "up" } });
     });
 
     it("GET /docs/json is an OpenAPI 3 document of the /v1 routes", async () => {

@@ -2,10 +2,19 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Catalog } from "../../modules/catalog/contract.ts";
 import { Identity } from "../../modules/identity/contract.ts";
+import { Inventory } from "../../modules/inventory/contract.ts";
+import { Orders } from "../../modules/orders/contract.ts";
+import { Payments } from "../../modules/payments/contract.ts";
 import { catalogRoutes } from "./catalog/index.ts";
 import { identityRoutes } from "./identity/index.ts";
+import { inventoryRoutes } from "./inventory/index.ts";
+import { ordersRoutes } from "./orders/index.ts";
+import { paymentsRoutes } from "./payments/index.ts";
 
 export const routeSets: { module: string; routes: FastifyPluginAsyncTypebox }[] = [
   { module: Identity.name, routes: identityRoutes },
   { module: Catalog.name, routes: catalogRoutes },
+  { module: Inventory.name, routes: inventoryRoutes },
+  { module: Orders.name, routes: ordersRoutes },
+  { module: Payments.name, routes: paymentsRoutes },
 ];

@@ -1,0 +1,1 @@
+export { ordersModule as default } from "./orders.service.ts";

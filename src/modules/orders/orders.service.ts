@@ -1,0 +1,22 @@
+import { defineModule } from "../../broker/module.ts";
+import { cancelOrder } from "./actions/cancel-order.action.ts";
+import { getOrder } from "./actions/get-order.action.ts";
+import { listOrders } from "./actions/list-orders.action.ts";
+import { Orders } from "./contract.ts";
+import { OrderEntity } from "./entities/order.entity.ts";
+import { migrations } from "./migrations/index.ts";
+import { onPaymentCaptured, onPaymentDeclined } from "./subscribers/on-payment-settled.subscriber.ts";
+import { onReservationExpired } from "./subscribers/on-reservation-expired.subscriber.ts";
+import { abandonStaleCheckouts } from "./workers/abandon-stale-checkouts.worker.ts";
+import { placeOrder } from "./workflows/place-order.workflow.ts";
+
+export const ordersModule = defineModule({
+  contract: Orders,
+  entities: [OrderEntity],
+  migrations,
+  handlers: () => ({ placeOrder, getOrder, listOrders, cancelOrder }),
+  subscriptions: () => [onPaymentCaptured, onPaymentDeclined, onReservationExpired],
+  background: (runtime) => [
+    { name: "abandon-stale-checkouts", intervalMs: (runtime.config.orders.pendingTimeoutS * 1000) / 2, run: () => abandonStaleCheckouts(runtime) },
+  ],
+});
