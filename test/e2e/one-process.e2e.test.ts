@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { startOneProcess, type Topology } from "../support/topology.ts";
 import { apiSuite } from "./api.suite.ts";
+import { commerceSuite } from "./commerce.suite.ts";
 
 let topology: Topology;
 beforeAll(async () => {
@@ -8,4 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => topology?.stop());
 
-describe("one process, embedded database", () => apiSuite(() => topology));
+describe("one process, embedded database", () => {
+  apiSuite(() => topology);
+  commerceSuite(() => topology);
+});

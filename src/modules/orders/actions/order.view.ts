@@ -7,7 +7,7 @@ export function toOrder(entity: OrderEntity): Order {
     userId: entity.userId,
     status: entity.status as Order["status"],
     items: entity.items,
-    totalCents: Number(entity.totalCents),
+    totalCents: entity.totalCents,
     currency: entity.currency,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),

@@ -23,7 +23,7 @@ export const OrderEntity = defineEntity({
     userId: p.uuid(),
     status: p.string().$type<OrderState>(),
     items: p.json<OrderLine[]>(),
-    totalCents: p.integer(),
+    totalCents: p.bigint("number"),
     currency: p.string(),
     idempotencyKey: p.string().nullable(),
     requestHash: p.string().nullable(),

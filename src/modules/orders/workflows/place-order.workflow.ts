@@ -83,7 +83,7 @@ async function holdStockAndPlace(ctx: ActionContext, order: OrderEntity, payment
     publish(Orders.events["orders.order.placed"], {
       orderId: order.id,
       userId: order.userId,
-      totalCents: Number(order.totalCents),
+      totalCents: order.totalCents,
       currency: order.currency,
       paymentToken,
     });

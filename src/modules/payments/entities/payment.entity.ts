@@ -13,7 +13,7 @@ export const PaymentEntity = defineEntity({
     id: p.uuid().primary(),
     orderId: p.uuid().unique(),
     userId: p.uuid(),
-    amountCents: p.integer(),
+    amountCents: p.bigint("number"),
     currency: p.string(),
     paymentToken: p.string(),
     status: p.string().$type<PaymentStatus>(),

@@ -7,7 +7,7 @@ export class CreatePayments extends Migration {
         id uuid primary key,
         order_id uuid not null unique,
         user_id uuid not null,
-        amount_cents integer not null check (amount_cents >= 0),
+        amount_cents bigint not null check (amount_cents >= 0),
         currency char(3) not null,
         payment_token varchar(64) not null,
         status varchar(16) not null check (status in ('pending', 'captured', 'declined', 'refunding', 'refunded', 'voided')),
