@@ -1,15 +1,16 @@
 /**
- * The two topologies the end-to-end suite runs against, as real OS processes: everything in one
+ * The two topologies the end-to-end suites run against, as real OS processes: everything in one
  * process on the embedded database, or one process per module plus a gateway over the real NATS
- * and PostgreSQL. Each gets its own data dir, database and bus namespace.
+ * and PostgreSQL. Each gets its own data dir, database and bus namespace. The split one can kill
+ * and restart any of its processes, for the fault tests.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { spawnBazaar, spawnSplit, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
-import { createTestDatabase } from "./postgres.ts";
+import { moduleNames, spawnBazaar, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
 export const ADMIN = { email: "admin@bazaar.test", password: "admin-password-1" };
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -20,6 +21,15 @@ export interface Topology {
   /** The development key pair the processes generated, for minting tokens in tests. */
   signingKeyPem(): Promise<string>;
   stop(): Promise<void>;
+}
+
+export interface SplitTopology extends Topology {
+  db: TestDatabase;
+  namespace: string;
+  /** Kills one process (a module name or "gateway") and waits until it is gone. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a killed process again with the same settings. */
+  restart(name: string): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -33,12 +43,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function launch(name: string, spawnAll: (env: NodeJS.ProcessEnv) => BazaarProcess[], extraEnv: NodeJS.ProcessEnv, cleanup: () => Promise<void>) {
+interface Launch {
+  baseUrl: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+async function prepare(name: string, extraEnv: NodeJS.ProcessEnv): Promise<Launch> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `bazaar-e2e-${name}-`));
   const port = await freePort();
-  const processes = spawnAll({
+  const env = {
     NODE_ENV: "test",
-    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "error",
     PORT: String(port),
     DATA_DIR: dataDir,
     ADMIN_EMAIL: ADMIN.email,
@@ -46,41 +62,68 @@ async function launch(name: string, spawnAll: (env: NodeJS.ProcessEnv) => Bazaar
     HEARTBEAT_INTERVAL_S: "1",
     HEARTBEAT_TIMEOUT_S: "3",
     ...extraEnv,
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await stopAll(processes);
-    await rm(dataDir, { recursive: true, force: true });
-    await cleanup();
   };
+  return { baseUrl: `http://127.0.0.1:${port}`, dataDir, env };
+}
+
+function topologyOf(name: string, launch: Launch, stop: () => Promise<void>): Topology {
+  return {
+    name,
+    baseUrl: launch.baseUrl,
+    async signingKeyPem() {
+      const keys = JSON.parse(await readFile(path.join(launch.dataDir, "keys/auth-ed25519.json"), "utf8")) as { privateKeyPem: string };
+      return keys.privateKeyPem;
+    },
+    stop,
+  };
+}
+
+async function readyOrStop(baseUrl: string, stop: () => Promise<void>): Promise<void> {
   try {
     await waitUntilReady(baseUrl);
   } catch (error) {
     await stop();
     throw error;
   }
-  const topology: Topology = {
-    name,
-    baseUrl,
-    async signingKeyPem() {
-      const keys = JSON.parse(await readFile(path.join(dataDir, "keys/auth-ed25519.json"), "utf8")) as { privateKeyPem: string };
-      return keys.privateKeyPem;
-    },
-    stop,
+}
+
+export async function startOneProcess(env: NodeJS.ProcessEnv = {}): Promise<Topology> {
+  const launch = await prepare("one-process", env);
+  const process = spawnBazaar("bazaar", launch.env);
+  const stop = async () => {
+    await stopAll([process]);
+    await rm(launch.dataDir, { recursive: true, force: true });
   };
-  return topology;
+  await readyOrStop(launch.baseUrl, stop);
+  return topologyOf("one-process", launch, stop);
 }
 
-export function startOneProcess(): Promise<Topology> {
-  return launch("one-process", (env) => [spawnBazaar("bazaar", env)], {}, async () => undefined);
-}
-
-export async function startSplit(): Promise<Topology> {
+export async function startSplit(env: NodeJS.ProcessEnv = {}): Promise<SplitTopology> {
   const db = await createTestDatabase("e2e");
-  return launch(
-    "split",
-    (env) => spawnSplit(env),
-    { NATS_URL, DATABASE_URL: db.url, BUS_NAMESPACE: `e2e-${randomBytes(4).toString("hex")}` },
-    () => db.drop(),
-  );
+  const namespace = `e2e-${randomBytes(4).toString("hex")}`;
+  const launch = await prepare("split", { NATS_URL, DATABASE_URL: db.url, BUS_NAMESPACE: namespace, ...env });
+  const envOf = (name: string): NodeJS.ProcessEnv =>
+    name === "gateway" ? { ...launch.env, MODULES: "none", GATEWAY: "1" } : { ...launch.env, MODULES: name, GATEWAY: "0" };
+  const processes = new Map<string, BazaarProcess>();
+  for (const name of [...moduleNames(), "gateway"]) processes.set(name, spawnBazaar(name, envOf(name)));
+  const stop = async () => {
+    await stopAll([...processes.values()]);
+    await rm(launch.dataDir, { recursive: true, force: true });
+    await db.drop();
+  };
+  await readyOrStop(launch.baseUrl, stop);
+  return {
+    ...topologyOf("split", launch, stop),
+    db,
+    namespace,
+    async kill(name, signal = "SIGKILL") {
+      const process = processes.get(name);
+      if (!process) throw new Error(`no process ${name}`);
+      process.child.kill(signal);
+      await process.exited;
+    },
+    restart(name) {
+      processes.set(name, spawnBazaar(name, envOf(name)));
+    },
+  };
 }

@@ -75,7 +75,8 @@ export class JetStreamTransport implements EventTransport {
       deliver_policy: DeliverPolicy.All,
       filter_subject: this.subjectOf(event),
       max_deliver: this.#redelivery.maxDeliver,
-      ack_wait: nanos(30_000),
+      // Handlers are short transactions; an event a dead instance was handling comes back after this.
+      ack_wait: nanos(10_000),
     };
     try {
       await this.#jsm.consumers.info(this.streamName, durable);

@@ -37,7 +37,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       return sendProblem(reply, { status: 400, code: "validation_failed", detail: "The request is malformed.", errors: [] });
     }
     const described = describeError(error);
-    if (described.status >= 500) request.log.error({ err: error }, "request failed");
+    if (described.status === 500) request.log.error({ err: error }, "request failed");
+    else if (described.status === 503) request.log.warn({ err: error }, "a module this request needs is unavailable");
     if (described.data?.retryAfterS) reply.header("retry-after", String(described.data.retryAfterS));
     return sendProblem(reply, { status: described.status, code: described.code, detail: described.detail, errors: described.data?.errors });
   });

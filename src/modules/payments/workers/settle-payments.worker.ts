@@ -10,7 +10,6 @@ import { TransientProviderError, type SimulatedProvider } from "../domain/simula
 import { PaymentEntity, type PaymentEntity as Payment } from "../entities/payment.entity.ts";
 
 const BATCH = 10;
-const LEASE_MS = 60_000;
 
 export async function settlePayments(runtime: ModuleRuntime, provider: SimulatedProvider): Promise<void> {
   let due: Payment[];
@@ -18,6 +17,11 @@ export async function settlePayments(runtime: ModuleRuntime, provider: Simulated
     due = await lease(runtime);
     await Promise.all(due.map((payment) => (payment.status === "pending" ? charge(runtime, provider, payment) : refund(runtime, provider, payment))));
   } while (due.length === BATCH);
+}
+
+/** Long enough for a provider answer; a worker that died mid-charge leaves its rows for others after it. */
+function leaseMs(runtime: ModuleRuntime): number {
+  return Math.max(5_000, runtime.config.payments.latencyMs * 5);
 }
 
 async function lease(runtime: ModuleRuntime): Promise<Payment[]> {
@@ -29,7 +33,7 @@ async function lease(runtime: ModuleRuntime): Promise<Payment[]> {
          where id in (select id from payments.payments where status in ('pending', 'refunding') and next_attempt_at <= now()
                       order by next_attempt_at limit ? for update skip locked)
          returning id`,
-        [LEASE_MS / 1000, BATCH],
+        [leaseMs(runtime) / 1000, BATCH],
         "all",
         em.getTransactionContext(),
       );
