@@ -2,7 +2,7 @@
  * Durable events over NATS JetStream. One stream per deployment (`<namespace>_events`); each
  * subscribing module has a durable consumer per event it subscribes to (one subject filter each, as
  * NATS 2.9 allows), shared by all its instances, with explicit acks and bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it
- * can be inspected and redriven (scripts/redrive-dead-letters.ts).
+ * can be inspected and redriven (`npm run dead-letters`).
  */
 import { AckPolicy, connect, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import type { Logger } from "pino";

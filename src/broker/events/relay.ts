@@ -15,6 +15,9 @@ export interface RelaySettings {
   maxAttempts: number;
 }
 
+/** An event older than this when relayed means the relay (or the transport) has been falling behind. */
+const LAG_WARNING_MS = 5_000;
+
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = { pollIntervalMs: 250, batchSize: 100, leaseS: 30, maxAttempts: 10 };
 
 interface ClaimedRow {
@@ -76,6 +79,11 @@ export class OutboxRelay {
   /** Claims, publishes and marks one batch; returns how many rows it claimed. */
   async relayBatch(): Promise<number> {
     const rows = await this.#claim();
+    const oldest = rows[0];
+    if (oldest) {
+      const lagMs = Date.now() - new Date(oldest.occurred_at).getTime();
+      if (lagMs > LAG_WARNING_MS) this.#log.warn({ lagMs, batch: rows.length, event: oldest.name }, "outbox relay is behind");
+    }
     const published: string[] = [];
     for (const row of rows) {
       try {

@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { NATS_URL } from "../../../../test/support/topology.ts";
 import { createLogger } from "../../logger.ts";
+import { listDeadLetters, redriveDeadLetters } from "../dead-letters.ts";
 import { JetStreamTransport } from "../jetstream-transport.ts";
 import type { EventEnvelope } from "../transport.ts";
 
@@ -61,12 +62,15 @@ describe("JetStream transport", () => {
     expect(received.filter((id) => id === event.id)).toHaveLength(1);
   });
 
-  it("redelivers a failed event, then dead-letters it after maxDeliver attempts", async () => {
+  it("redelivers a failed event, dead-letters it after maxDeliver attempts, and redrives it on demand", async () => {
     const t = await transport();
     let attempts = 0;
-    await t.subscribe("fragile", ["ledger.entry.poisoned"], async () => {
+    let healed = false;
+    const handled: string[] = [];
+    await t.subscribe("fragile", ["ledger.entry.poisoned"], async (e) => {
       attempts++;
-      throw new Error("cannot handle");
+      if (!healed) throw new Error("cannot handle");
+      handled.push(e.id);
     });
     const event = envelope("ledger.entry.poisoned");
     await t.publish(event);
@@ -79,5 +83,10 @@ describe("JetStream transport", () => {
     const dead = await jsm.streams.getMessage(t.deadLetterStreamName, { last_by_subj: `${namespace}.dead.fragile.ledger.entry.poisoned` });
     expect(dead.json<EventEnvelope>().id).toBe(event.id);
     expect(dead.header.get("Bazaar-Error")).toBe("cannot handle");
+    expect(await listDeadLetters(NATS_URL, namespace)).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", envelope: event })]);
+    healed = true;
+    expect(await redriveDeadLetters(NATS_URL, namespace)).toBe(1);
+    await vi.waitFor(() => expect(handled).toEqual([event.id]), { timeout: 5_000 });
+    expect(await listDeadLetters(NATS_URL, namespace)).toEqual([]);
   });
 });
