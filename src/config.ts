@@ -18,6 +18,13 @@ export interface Config {
   /** Moleculer namespace and JetStream prefix. */
   namespace: string;
   natsUrl: string | undefined;
+  /** Credentials and TLS for NATS; production refuses NATS without credentials. */
+  nats: { user?: string; password?: string; token?: string; credsFile?: string; tlsCaFile?: string; tlsCertFile?: string; tlsKeyFile?: string };
+  /**
+   * Signs every bus packet and durable event of this deployment (at least 32 characters). Unset
+   * outside production: one is generated under DATA_DIR for processes started together.
+   */
+  busSecret: string | undefined;
   /** Shared PostgreSQL URL; unset means the embedded PGlite cluster under `dataDir`. */
   databaseUrl: string | undefined;
   /** Per-module overrides from `<MODULE>_DATABASE_URL`. */
@@ -134,6 +141,18 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     logLevel,
     namespace,
     natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),
+    nats: Object.fromEntries(
+      Object.entries({
+        user: env.NATS_USER,
+        password: env.NATS_PASSWORD,
+        token: env.NATS_TOKEN,
+        credsFile: env.NATS_CREDS_FILE,
+        tlsCaFile: env.NATS_TLS_CA_FILE,
+        tlsCertFile: env.NATS_TLS_CERT_FILE,
+        tlsKeyFile: env.NATS_TLS_KEY_FILE,
+      }).filter(([, value]) => value),
+    ),
+    busSecret: env.BUS_SECRET || undefined,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     moduleDatabaseUrls,
     databasePoolMax: integer(env, "DATABASE_POOL_MAX", 5, 1, 100),
@@ -183,7 +202,13 @@ function checkCombination(config: Config, knownCount: number): void {
   if (config.natsUrl === undefined && config.modules.length !== knownCount) {
     throw new ConfigError("running only some modules (MODULES) needs NATS_URL to reach the others");
   }
+  if (config.busSecret !== undefined && config.busSecret.length < 32) throw new ConfigError("BUS_SECRET must be at least 32 characters");
+  if (config.nats.user && !config.nats.password) throw new ConfigError("NATS_USER is set but NATS_PASSWORD is not");
   if (config.env === "production") {
+    if (config.natsUrl && !config.nats.user && !config.nats.token && !config.nats.credsFile) {
+      throw new ConfigError("NODE_ENV=production with NATS_URL requires NATS credentials (NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS_FILE)");
+    }
+    if (config.natsUrl && !config.busSecret) throw new ConfigError("NODE_ENV=production with NATS_URL requires BUS_SECRET");
     if (config.modules.includes("identity") && !config.auth.privateKeyPem) {
       throw new ConfigError("NODE_ENV=production requires AUTH_PRIVATE_KEY for the identity module");
     }

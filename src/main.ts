@@ -3,7 +3,10 @@
  * broker with those modules and, when asked, the HTTP gateway. The same file runs everything in one
  * process or a single module of a split deployment.
  */
+import { randomBytes } from "node:crypto";
 import { AuthKeys } from "./broker/auth.ts";
+import { natsOptions } from "./broker/nats-options.ts";
+import { developmentSecret } from "./broker/secrets.ts";
 import { createBroker } from "./broker/create-broker.ts";
 import type { DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
@@ -44,15 +47,18 @@ async function main(): Promise<void> {
     const embedded = await openEmbeddedIfNeeded(config, modules);
     if (embedded) closers.push(() => embedded.close());
     const auth = await AuthKeys.load(config);
+    const busSecret = config.natsUrl ? await busSecretOf(config) : undefined;
     const broker = createBroker({
       namespace: config.namespace,
       natsUrl: config.natsUrl,
+      nats: natsOptions(config),
+      busSecret,
       logger,
       logLevel: config.logLevel,
       ...config.broker,
     });
     const events: EventTransport = config.natsUrl
-      ? await JetStreamTransport.connect(config.natsUrl, config.namespace, logger)
+      ? await JetStreamTransport.connect({ url: config.natsUrl, namespace: config.namespace, log: logger, secret: busSecret as string, connection: natsOptions(config) })
       : new LocalTransport();
     closers.push(() => events.close());
     const runtimes: ModuleRuntime[] = [];
@@ -87,6 +93,12 @@ async function main(): Promise<void> {
       void stop().then(() => process.exit(0));
     });
   }
+}
+
+/** BUS_SECRET, or outside production one made once under DATA_DIR for the processes started together. */
+function busSecretOf(config: Config): Promise<string> {
+  if (config.busSecret) return Promise.resolve(config.busSecret);
+  return developmentSecret(config.dataDir, "bus-secret", () => randomBytes(32).toString("hex"));
 }
 
 async function openEmbeddedIfNeeded(config: Config, modules: ModuleDefinition[]): Promise<EmbeddedPostgres | undefined> {

@@ -4,10 +4,9 @@
  * any process on the bus.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdir, readFile, link, unlink, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, jwtVerify, SignJWT, type JWK } from "jose";
 import type { Config } from "../config.ts";
+import { developmentSecret } from "./secrets.ts";
 
 export type Role = "customer" | "admin";
 
@@ -105,32 +104,14 @@ async function publicJwk(key: KeyObject): Promise<JWK> {
   return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: ALGORITHM, use: "sig" };
 }
 
-/**
- * Generates the development key pair once. Processes started together race here, so the file is
- * written aside and hard-linked into place: exactly one link wins and everyone reads the winner.
- */
+/** The development key pair, generated once under the data dir (see secrets.ts). */
 async function developmentKeys(dataDir: string): Promise<KeyFile> {
-  const dir = path.join(dataDir, "keys");
-  const file = path.join(dir, "auth-ed25519.json");
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as KeyFile;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const pair = generateKeyPairSync("ed25519");
-  const keys: KeyFile = {
-    privateKeyPem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
-  };
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, JSON.stringify(keys), { mode: 0o600 });
-  try {
-    await link(temp, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  } finally {
-    await unlink(temp);
-  }
-  return JSON.parse(await readFile(file, "utf8")) as KeyFile;
+  const text = await developmentSecret(dataDir, "auth-ed25519.json", () => {
+    const pair = generateKeyPairSync("ed25519");
+    return JSON.stringify({
+      privateKeyPem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    });
+  });
+  return JSON.parse(text) as KeyFile;
 }

@@ -6,6 +6,7 @@
 import moleculer, { type BrokerOptions } from "moleculer";
 import type { Logger } from "pino";
 import { describeError } from "./errors.ts";
+import { signPackets } from "./middlewares/sign-packets.ts";
 
 const { ServiceBroker } = moleculer;
 export type Broker = InstanceType<typeof ServiceBroker>;
@@ -14,6 +15,10 @@ export interface BrokerSettings {
   namespace: string;
   nodeID?: string;
   natsUrl?: string;
+  /** Extra NATS connection options (credentials, TLS). */
+  nats?: Record<string, unknown>;
+  /** Signs and checks every packet on the bus; required whenever a transporter is used. */
+  busSecret?: string;
   logger: Logger;
   logLevel: string;
   requestTimeoutMs: number;
@@ -22,10 +27,12 @@ export interface BrokerSettings {
 }
 
 export function createBroker(settings: BrokerSettings): Broker {
+  if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to sign its packets");
   const options: BrokerOptions = {
     namespace: settings.namespace,
     nodeID: settings.nodeID,
-    transporter: settings.natsUrl ? { type: "NATS", options: { url: settings.natsUrl } } : null,
+    transporter: settings.natsUrl ? { type: "NATS", options: { url: settings.natsUrl, ...settings.nats } } : null,
+    middlewares: settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : [],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
     // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`

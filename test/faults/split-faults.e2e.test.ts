@@ -4,7 +4,8 @@
  * checked in the databases: stock conserved, one capture per paid order, no reservation left held.
  */
 import { randomUUID } from "node:crypto";
-import { JSONCodec, connect, type NatsConnection } from "nats";
+import { JSONCodec, connect, headers, type NatsConnection } from "nats";
+import { SIGNATURE_HEADER, signatureOf } from "../../src/broker/events/jetstream-transport.ts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { client } from "../e2e/http.ts";
 import { ADMIN, NATS_URL, startSplit, type SplitTopology } from "../support/topology.ts";
@@ -119,9 +120,13 @@ describe("faults in the split topology", () => {
     const nc: NatsConnection = await connect({ servers: NATS_URL });
     const js = nc.jetstream();
     const codec = JSONCodec();
+    const secret = await topology.busSecret();
     for (const row of rows) {
       const envelope = { id: row.id, name: row.name, payload: row.payload, occurredAt: new Date(row.occurred_at).toISOString(), requestId: null };
-      await js.publish(`${topology.namespace}.events.${row.name}`, codec.encode(envelope), { msgID: `${row.id}-again` });
+      const data = codec.encode(envelope);
+      const h = headers();
+      h.set(SIGNATURE_HEADER, signatureOf(secret, data));
+      await js.publish(`${topology.namespace}.events.${row.name}`, data, { msgID: `${row.id}-again`, headers: h });
     }
     await nc.close();
     await vi.waitFor(async () => expect(await topology.db.query("select 1 from orders.outbox where published_at is null")).toEqual([]), { timeout: 10_000 });

@@ -26,6 +26,10 @@ export interface Topology {
 export interface SplitTopology extends Topology {
   db: TestDatabase;
   namespace: string;
+  /** The development bus secret the processes share (what a legitimate member signs with). */
+  busSecret(): Promise<string>;
+  /** Process ids by name (module or "gateway"), as Moleculer's node ids end with them. */
+  pids(): Map<string, number>;
   /** Kills one process (a module name or "gateway") and waits until it is gone. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a killed process again with the same settings. */
@@ -116,6 +120,8 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}): Promise<SplitTopo
     ...topologyOf("split", launch, stop),
     db,
     namespace,
+    busSecret: () => readFile(path.join(launch.dataDir, "keys/bus-secret"), "utf8"),
+    pids: () => new Map([...processes].map(([name, process]) => [name, process.child.pid as number])),
     async kill(name, signal = "SIGKILL") {
       const process = processes.get(name);
       if (!process) throw new Error(`no process ${name}`);

@@ -3,7 +3,8 @@
  * cause is fixed. A redriven event goes to every subscriber of its name again; those that handled it
  * before find it in their inbox and skip it.
  */
-import { connect, JSONCodec } from "nats";
+import { connect, headers, JSONCodec } from "nats";
+import { SIGNATURE_HEADER, signatureOf } from "./jetstream-transport.ts";
 import type { EventEnvelope } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
@@ -48,14 +49,15 @@ export function listDeadLetters(natsUrl: string, namespace: string): Promise<Dea
 }
 
 /** Publishes each dead letter as a fresh delivery of its event, then removes it; returns how many. */
-export function redriveDeadLetters(natsUrl: string, namespace: string): Promise<number> {
+export function redriveDeadLetters(natsUrl: string, namespace: string, secret: string): Promise<number> {
   return withStream(natsUrl, namespace, async ({ js, jsm, stream }) => {
     const letters = await listDeadLetters(natsUrl, namespace);
     for (const letter of letters) {
       // A new message id: the original is inside JetStream's dedupe window or long gone from it.
-      await js.publish(`${namespace}.events.${letter.envelope.name}`, codec.encode(letter.envelope), {
-        msgID: `${letter.envelope.id}:redrive:${letter.sequence}`,
-      });
+      const data = codec.encode(letter.envelope);
+      const h = headers();
+      h.set(SIGNATURE_HEADER, signatureOf(secret, data));
+      await js.publish(`${namespace}.events.${letter.envelope.name}`, data, { msgID: `${letter.envelope.id}:redrive:${letter.sequence}`, headers: h });
       await jsm.streams.deleteMessage(stream, letter.sequence);
     }
     return letters.length;

@@ -4,17 +4,34 @@
  * NATS 2.9 allows), shared by all its instances, with explicit acks and bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it
  * can be inspected and redriven (`npm run dead-letters`).
  */
-import { AckPolicy, connect, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { AckPolicy, connect, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import type { Logger } from "pino";
 import type { Delivery, EventEnvelope, EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
+export const SIGNATURE_HEADER = "Bazaar-Signature";
+
+/** The signature an event's bytes carry in the `Bazaar-Signature` header. */
+export function signatureOf(secret: string, data: Uint8Array): string {
+  return createHmac("sha256", secret).update(data).digest("base64");
+}
 
 export interface RedeliverySettings {
   /** Deliveries of one event to one consumer before it is dead-lettered. */
   maxDeliver: number;
   /** Wait before the n-th redelivery; the last value repeats. */
   backoffMs: number[];
+}
+
+export interface JetStreamSettings {
+  url: string;
+  namespace: string;
+  log: Logger;
+  /** Signs every published event; events without a valid signature are never handled. */
+  secret: string;
+  connection?: Partial<ConnectionOptions>;
+  redelivery?: RedeliverySettings;
 }
 
 export const DEFAULT_REDELIVERY: RedeliverySettings = { maxDeliver: 8, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000] };
@@ -26,10 +43,12 @@ export class JetStreamTransport implements EventTransport {
   readonly #namespace: string;
   readonly #log: Logger;
   readonly #redelivery: RedeliverySettings;
+  readonly #secret: string;
   readonly #consumers: { stop(): void }[] = [];
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger, redelivery: RedeliverySettings) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger, redelivery: RedeliverySettings, secret: string) {
     this.#nc = nc;
+    this.#secret = secret;
     this.#redelivery = redelivery;
     this.#js = nc.jetstream();
     this.#jsm = jsm;
@@ -37,10 +56,11 @@ export class JetStreamTransport implements EventTransport {
     this.#log = log;
   }
 
-  static async connect(url: string, namespace: string, log: Logger, redelivery = DEFAULT_REDELIVERY): Promise<JetStreamTransport> {
-    const nc = await connect({ servers: url.split(","), name: `${namespace}-events`, maxReconnectAttempts: -1 });
+  static async connect(settings: JetStreamSettings): Promise<JetStreamTransport> {
+    const { url, namespace, log, secret, connection = {}, redelivery = DEFAULT_REDELIVERY } = settings;
+    const nc = await connect({ ...connection, servers: url.split(","), name: `${namespace}-events`, maxReconnectAttempts: -1 });
     const jsm = await nc.jetstreamManager();
-    const transport = new JetStreamTransport(nc, jsm, namespace, log, redelivery);
+    const transport = new JetStreamTransport(nc, jsm, namespace, log, redelivery, secret);
     await transport.#ensureStream(transport.streamName, [`${namespace}.events.>`]);
     await transport.#ensureStream(transport.deadLetterStreamName, [`${namespace}.dead.>`]);
     return transport;
@@ -60,7 +80,10 @@ export class JetStreamTransport implements EventTransport {
 
   async publish(envelope: EventEnvelope): Promise<void> {
     // The message id lets JetStream drop a republished duplicate within its dedupe window.
-    await this.#js.publish(this.subjectOf(envelope.name), codec.encode(envelope), { msgID: envelope.id });
+    const data = codec.encode(envelope);
+    const h = headers();
+    h.set(SIGNATURE_HEADER, this.#sign(data));
+    await this.#js.publish(this.subjectOf(envelope.name), data, { msgID: envelope.id, headers: h });
   }
 
   async subscribe(consumer: string, events: string[], deliver: Delivery): Promise<void> {
@@ -88,6 +111,12 @@ export class JetStreamTransport implements EventTransport {
     this.#consumers.push(messages);
     void (async () => {
       for await (const message of messages) {
+        if (!this.#verify(message.data, message.headers?.get(SIGNATURE_HEADER))) {
+          // Published by something that does not hold the deployment's secret: never handle it.
+          this.#log.warn({ consumer: durable, subject: message.subject }, "dropped an event without a valid signature");
+          message.term();
+          continue;
+        }
         const envelope = codec.decode(message.data);
         try {
           await deliver(envelope);
@@ -106,6 +135,17 @@ export class JetStreamTransport implements EventTransport {
         }
       }
     })();
+  }
+
+  #sign(data: Uint8Array): string {
+    return signatureOf(this.#secret, data);
+  }
+
+  #verify(data: Uint8Array, signature: string | undefined): boolean {
+    if (!signature) return false;
+    const expected = Buffer.from(this.#sign(data));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   async close(): Promise<void> {

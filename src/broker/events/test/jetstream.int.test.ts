@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { connect, type NatsConnection } from "nats";
+import { connect, headers, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { NATS_URL } from "../../../../test/support/topology.ts";
 import { createLogger } from "../../logger.ts";
@@ -10,11 +10,12 @@ import type { EventEnvelope } from "../transport.ts";
 const log = createLogger("silent");
 const namespace = `jstest-${randomBytes(4).toString("hex")}`;
 const redelivery = { maxDeliver: 3, backoffMs: [50] };
+const SECRET = "jetstream-test-secret-of-at-least-32-chars";
 const open: JetStreamTransport[] = [];
 let nc: NatsConnection;
 
 async function transport(): Promise<JetStreamTransport> {
-  const t = await JetStreamTransport.connect(NATS_URL, namespace, log, redelivery);
+  const t = await JetStreamTransport.connect({ url: NATS_URL, namespace, log, redelivery, secret: SECRET });
   open.push(t);
   return t;
 }
@@ -47,6 +48,22 @@ describe("JetStream transport", () => {
     await subscriber.subscribe("reports", ["ledger.entry.recorded"], async (e) => void received.push(e));
     await vi.waitFor(() => expect(received.map((e) => e.id)).toContain(event.id), { timeout: 5_000 });
     expect(received.find((e) => e.id === event.id)).toEqual(event);
+  });
+
+  it("never handles an event that was not signed with the deployment's secret", async () => {
+    const t = await transport();
+    const received: string[] = [];
+    await t.subscribe("careful", ["ledger.entry.forged"], async (e) => void received.push(e.id));
+    const js = nc.jetstream();
+    const forged = envelope("ledger.entry.forged");
+    await js.publish(t.subjectOf(forged.name), JSON.stringify(forged));
+    const h = headers();
+    h.set("Bazaar-Signature", "bm90IGEgc2lnbmF0dXJl");
+    await js.publish(t.subjectOf(forged.name), JSON.stringify({ ...forged, id: randomUUID() }), { headers: h });
+    const genuine = envelope("ledger.entry.forged");
+    await t.publish(genuine);
+    await vi.waitFor(() => expect(received).toContain(genuine.id), { timeout: 5_000 });
+    expect(received).toEqual([genuine.id]);
   });
 
   it("drops a republished duplicate by its message id", async () => {
@@ -85,7 +102,7 @@ describe("JetStream transport", () => {
     expect(dead.header.get("Bazaar-Error")).toBe("cannot handle");
     expect(await listDeadLetters(NATS_URL, namespace)).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", envelope: event })]);
     healed = true;
-    expect(await redriveDeadLetters(NATS_URL, namespace)).toBe(1);
+    expect(await redriveDeadLetters(NATS_URL, namespace, SECRET)).toBe(1);
     await vi.waitFor(() => expect(handled).toEqual([event.id]), { timeout: 5_000 });
     expect(await listDeadLetters(NATS_URL, namespace)).toEqual([]);
   });
