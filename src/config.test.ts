@@ -29,6 +29,10 @@ describe("loadConfig", () => {
     [{ MODULES: "none", GATEWAY: "0", NATS_URL: "nats://h:4222" }, "runs nothing"],
     [{ NODE_ENV: "production" }, "requires AUTH_PRIVATE_KEY"],
     [{ BUS_NAMESPACE: "a b" }, "BUS_NAMESPACE"],
+    [{ CORS_ORIGINS: "https://shop.example/path" }, "CORS_ORIGINS"],
+    [{ BUS_SECRET: "short" }, "BUS_SECRET must be at least 32"],
+    [{ NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: "k", NATS_URL: "nats://h:4222", BUS_SECRET: "x".repeat(32) }, "requires NATS credentials"],
+    [{ NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: "k", NATS_URL: "nats://h:4222", NATS_TOKEN: "t" }, "requires BUS_SECRET"],
   ])("refuses %j with a message naming the problem", (env, message) => {
     expect(() => loadConfig(env, known)).toThrow(ConfigError);
     expect(() => loadConfig(env, known)).toThrow(message);

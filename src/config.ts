@@ -39,6 +39,8 @@ export interface Config {
     /** PEM (SPKI) public keys that verify tokens, newest first; required in production. */
     publicKeyPems: string[];
   };
+  /** Origins allowed to call the API from a browser (CORS); empty means none. */
+  corsOrigins: string[];
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   rateLimit: { max: number; windowS: number; loginMaxFailures: number };
@@ -162,6 +164,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       privateKeyPem: env.AUTH_PRIVATE_KEY || undefined,
       publicKeyPems: env.AUTH_PUBLIC_KEYS ? splitPems(env.AUTH_PUBLIC_KEYS) : [],
     },
+    corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     rateLimit: {
@@ -201,6 +204,9 @@ function checkCombination(config: Config, knownCount: number): void {
   if (!config.gateway && config.modules.length === 0) throw new ConfigError("MODULES=none with GATEWAY=0 runs nothing");
   if (config.natsUrl === undefined && config.modules.length !== knownCount) {
     throw new ConfigError("running only some modules (MODULES) needs NATS_URL to reach the others");
+  }
+  for (const origin of config.corsOrigins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new ConfigError(`CORS_ORIGINS entry "${origin}" is not an origin like https://shop.example`);
   }
   if (config.busSecret !== undefined && config.busSecret.length < 32) throw new ConfigError("BUS_SECRET must be at least 32 characters");
   if (config.nats.user && !config.nats.password) throw new ConfigError("NATS_USER is set but NATS_PASSWORD is not");

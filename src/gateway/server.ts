@@ -12,6 +12,7 @@ import { healthRoutes } from "./plugins/health.ts";
 import { notFoundPlugin } from "./plugins/not-found.ts";
 import { rateLimitPlugin } from "./plugins/rate-limit.ts";
 import { requestContextPlugin, requestIdOf } from "./plugins/request-context.ts";
+import { securityHeadersPlugin } from "./plugins/security-headers.ts";
 import { validationPlugin } from "./plugins/validation.ts";
 import { sendProblem } from "./problem.ts";
 import { routeSets } from "./routes/index.ts";
@@ -26,6 +27,21 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
     bodyLimit: ONE_MIB,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
+    keepAliveTimeout: 10_000,
+    http: { maxHeaderSize: 16 * 1024 },
+    // Requests Node itself refuses before fastify sees them (oversized headers, garbage bytes).
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = (error as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const body = JSON.stringify({
+        type: `urn:bazaar:problem:${status === 431 ? "headers_too_large" : "validation_failed"}`,
+        title: status === 431 ? "Request Header Fields Too Large" : "Bad Request",
+        status,
+        detail: status === 431 ? "The request headers are too large." : "The request is malformed.",
+        code: status === 431 ? "headers_too_large" : "validation_failed",
+      });
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    },
     return503OnClosing: true,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -46,6 +62,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(notFoundPlugin);
   await app.register(validationPlugin);
   await app.register(requestContextPlugin);
+  await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins });
   await app.register(rateLimitPlugin, { max: config.rateLimit.max, windowS: config.rateLimit.windowS });
   await app.register(docsPlugin);
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });

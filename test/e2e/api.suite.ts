@@ -60,6 +60,17 @@ export function apiSuite(topology: () => Topology) {
       expect((await api("GET", "/nowhere")).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it("sends security headers, no CORS grant by default, and a problem for oversized headers", async () => {
+      const answer = await api("GET", "/v1/products", { headers: { origin: "https://evil.example" } });
+      expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(answer.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(answer.headers.get("access-control-allow-origin")).toBeNull();
+      const huge = await api("GET", "/v1/products", { headers: { "x-padding": "x".repeat(20_000) } });
+      expect(huge.status).toBe(431);
+      expect(huge.headers.get("content-type")).toBe("application/problem+json");
+      expect(huge.body).toMatchObject({ status: 431, code: "headers_too_large" });
+    });
+
     it("answers unknown routes 404 and wrong methods 405, as problems", async () => {
       expect(isProblem(await api("GET", "/v1/nowhere"), 404, "not_found")).toBe(true);
       const wrongMethod = await api("PUT", "/v1/products");
