@@ -34,6 +34,7 @@ describe("compileCheck", () => {
     const query = compileCheck(Type.Object({ limit: Type.Integer({ maximum: 100 }) }), { coerce: true, pathPrefix: "/query" });
     expect(query({ limit: "5" })).toBeNull();
     expect(query({ limit: "500" })).toEqual([{ path: "/query/limit", message: "must be <= 100" }]);
+    for (const limit of ["1e1", " 5", "5.0", "0x5", "05"]) expect(query({ limit })).toEqual([{ path: "/query/limit", message: "must be integer" }]);
   });
 
   it("refuses strings PostgreSQL cannot store faithfully", () => {

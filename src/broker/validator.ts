@@ -21,11 +21,24 @@ const MAX_ERRORS = 20;
 export function compileCheck(schema: object, options: { coerce?: boolean; pathPrefix?: string } = {}): Check {
   const validate = (options.coerce ? coercing : strict).compile(schema);
   const prefix = options.pathPrefix ?? "";
+  const integers = options.coerce ? integerFields(schema) : [];
   return (value) => {
+    const notIntegers = integers.filter((key) => typeof (value as Record<string, unknown>)?.[key] === "string" && !INTEGER_TEXT.test((value as Record<string, string>)[key] as string));
+    if (notIntegers.length > 0) return notIntegers.map((key) => ({ path: `${prefix}/${escapePointer(key)}`, message: "must be integer" }));
     if (!validate(value)) return toFieldErrors(validate.errors ?? [], prefix);
     const unstorable = findUnstorableString(value, prefix);
     return unstorable ? [{ path: unstorable, message: "contains a NUL character or an unpaired surrogate" }] : null;
   };
+}
+
+/** Parsing a query string, "1e1" or " 5" must not become an integer: only plain decimal digits do. */
+const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
+
+function integerFields(schema: object): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: string }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => property.type === "integer")
+    .map(([key]) => key);
 }
 
 /**

@@ -9,7 +9,14 @@ import { compileCheck } from "../../broker/validator.ts";
 
 const PREFIX: Record<string, string> = { body: "", querystring: "/query", params: "/params", headers: "/headers" };
 
+/** API routes that declare no query parameters take none: an unknown one is a 400, as in bodies. */
+const NO_QUERY = { type: "object", properties: {}, additionalProperties: false };
+const isApiRoute = (url: string) => url.startsWith("/v1/") || url.startsWith("/.well-known/");
+
 export const validationPlugin = fp(async (app: FastifyInstance) => {
+  app.addHook("onRoute", (route) => {
+    if (isApiRoute(route.url) && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NO_QUERY };
+  });
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const part = httpPart ?? "body";
     const check = compileCheck(schema, { coerce: part !== "body", pathPrefix: PREFIX[part] ?? "" });
