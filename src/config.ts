@@ -30,6 +30,11 @@ export interface Config {
   /** Per-module overrides from `<MODULE>_DATABASE_URL`. */
   moduleDatabaseUrls: Record<string, string>;
   databasePoolMax: number;
+  /**
+   * `module`: on PostgreSQL each module connects as its own role owning only its schema (provisioned
+   * with DATABASE_URL's administrative user); `shared`: every module uses DATABASE_URL's user.
+   */
+  databaseRoles: "module" | "shared";
   /** Where development keys and the embedded database live. */
   dataDir: string;
   auth: {
@@ -71,6 +76,13 @@ function fraction(env: Env, key: string, fallback: number): number {
   const value = Number(raw);
   if (!/^\d*\.?\d+$/.test(raw) || value < 0 || value > 1) throw new ConfigError(`${key} must be a number from 0 to 1, got "${raw}"`);
   return value;
+}
+
+function oneOf<T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${values.join(", ")}, got "${raw}"`);
+  return raw as T;
 }
 
 function flag(env: Env, key: string, fallback: boolean): boolean {
@@ -158,6 +170,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     moduleDatabaseUrls,
     databasePoolMax: integer(env, "DATABASE_POOL_MAX", 5, 1, 100),
+    databaseRoles: oneOf(env, "DATABASE_ROLES", ["module", "shared"] as const, "module"),
     dataDir: path.resolve(env.DATA_DIR || ".data"),
     auth: {
       accessTokenTtlS: integer(env, "ACCESS_TOKEN_TTL_S", 900, 30, 86_400),

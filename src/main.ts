@@ -5,16 +5,17 @@
  */
 import { randomBytes } from "node:crypto";
 import { AuthKeys } from "./broker/auth.ts";
+import { moduleUrl, provisionModuleRole } from "./broker/database-roles.ts";
 import { natsOptions } from "./broker/nats-options.ts";
 import { developmentSecret } from "./broker/secrets.ts";
 import { createBroker } from "./broker/create-broker.ts";
-import type { DatabaseTarget } from "./broker/database.ts";
+import { openModuleDatabase, type DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
 import { createLogger } from "./broker/logger.ts";
 import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
 import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
 import { hostModule } from "./broker/module-host.ts";
-import type { ModuleDefinition, ModuleRuntime } from "./broker/module.ts";
+import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
 import catalog from "./modules/catalog/index.ts";
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const modules = registry.filter((module) => config.modules.includes(module.contract.name));
+  if (process.argv[2] === "migrate") return migrateOnly(config, modules, logger);
   const closers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, "shutdown step failed"));
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     const runtimes: ModuleRuntime[] = [];
     closers.push(() => Promise.all(runtimes.map((runtime) => runtime.orm.close())));
     for (const module of modules) {
-      const target = targetFor(module.contract.name, config, embedded);
+      const target = await targetFor(module.contract.name, config, embedded);
       runtimes.push(await hostModule(broker, module, { target, auth, config, events, log: logger }));
     }
     await broker.start();
@@ -95,6 +97,23 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * `npm run migrate`: creates the modules' roles and schemas and applies their migrations, then
+ * exits; for deployments that prepare the database before starting any process.
+ */
+async function migrateOnly(config: Config, modules: ModuleDefinition[], logger: ReturnType<typeof createLogger>): Promise<void> {
+  const embedded = await openEmbeddedIfNeeded(config, modules);
+  try {
+    for (const module of modules) {
+      const orm = await openModuleDatabase(moduleData(module).data, await targetFor(module.contract.name, config, embedded));
+      await orm.close();
+      logger.info({ module: module.contract.name }, "module database ready");
+    }
+  } finally {
+    await embedded?.close();
+  }
+}
+
 /** BUS_SECRET, or outside production one made once under DATA_DIR for the processes started together. */
 function busSecretOf(config: Config): Promise<string> {
   if (config.busSecret) return Promise.resolve(config.busSecret);
@@ -106,9 +125,14 @@ async function openEmbeddedIfNeeded(config: Config, modules: ModuleDefinition[])
   return needsEmbedded ? openEmbeddedPostgres(config.dataDir) : undefined;
 }
 
-function targetFor(name: string, config: Config, embedded: EmbeddedPostgres | undefined): DatabaseTarget {
-  const url = config.moduleDatabaseUrls[name] ?? config.databaseUrl;
-  if (url) return { kind: "postgres", url, poolMax: config.databasePoolMax };
+async function targetFor(name: string, config: Config, embedded: EmbeddedPostgres | undefined): Promise<DatabaseTarget> {
+  const own = config.moduleDatabaseUrls[name];
+  if (own) return { kind: "postgres", url: own, poolMax: config.databasePoolMax };
+  if (config.databaseUrl && config.databaseRoles === "module") {
+    await provisionModuleRole(config.databaseUrl, name);
+    return { kind: "postgres", url: moduleUrl(config.databaseUrl, name), poolMax: config.databasePoolMax };
+  }
+  if (config.databaseUrl) return { kind: "postgres", url: config.databaseUrl, poolMax: config.databasePoolMax };
   if (!embedded) throw new Error(`no database for module ${name}`);
   return { kind: "embedded", pglite: embedded.pglite };
 }

@@ -93,7 +93,10 @@ async function migrate(orm: MikroORM, schema: string, lockUrl: string | undefine
       await lock.connect();
       await lock.query("select pg_advisory_lock(hashtext($1))", [key]);
     }
-    await orm.em.fork().getConnection().execute(`create schema if not exists "${schema}"`);
+    const connection = orm.em.fork().getConnection();
+    // Checked first: a module role may own its schema without the right to create schemas at all.
+    const exists = await connection.execute<{ found: number }[]>("select 1 as found from pg_namespace where nspname = ?", [schema]);
+    if (exists.length === 0) await connection.execute(`create schema "${schema}"`);
     await orm.migrator.up();
   } finally {
     if (lock) {
