@@ -31,7 +31,8 @@ export function createBroker(settings: BrokerSettings): Broker {
   const options: BrokerOptions = {
     namespace: settings.namespace,
     nodeID: settings.nodeID,
-    transporter: settings.natsUrl ? { type: "NATS", options: { url: settings.natsUrl, ...settings.nats } } : null,
+    // `servers`, not `url`: given a url, Moleculer 0.15 overwrites user and pass with the url's own (none).
+    transporter: settings.natsUrl ? { type: "NATS", options: { servers: settings.natsUrl.split(","), ...settings.nats } } : null,
     middlewares: settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : [],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,

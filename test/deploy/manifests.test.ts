@@ -37,6 +37,12 @@ describe("deploy/", () => {
     expect(split.services.gateway?.environment).toMatchObject({ MODULES: "none", GATEWAY: "1" });
   });
 
+  it("the NATS server configuration gives every module and the gateway a user", () => {
+    const conf = read("nats/nats-server.conf");
+    for (const user of [...modules, "gateway"]) expect(conf).toMatch(new RegExp(`user: ${user}, password: \\$${user.toUpperCase()}_NATS_PASSWORD`));
+    for (const name of modules) expect(conf).toContain(`"bazaar.events.${name}.>"`);
+  });
+
   it("Kubernetes manifests parse, with a Deployment per module and one for the gateway", () => {
     const workloads = readdirSync(path.join(deploy, "k8s"))
       .filter((file) => file.endsWith(".yaml"))

@@ -1,0 +1,87 @@
+/**
+ * The NATS configuration shipped in deploy/nats/ is real: a nats-server started with it refuses
+ * anonymous clients, lets each module publish only its own events, keeps the gateway off JetStream,
+ * and a bazaar module process connects and starts with its credentials.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { connect, JSONCodec, RetentionPolicy, StorageType } from "nats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnBazaar, stopAll } from "../../scripts/processes.ts";
+import { freePort } from "../support/topology.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+
+const CONFIG = path.resolve(import.meta.dirname, "../../deploy/nats/nats-server.conf");
+const USERS = ["gateway", "identity", "catalog", "inventory", "orders", "payments"];
+const password = (user: string) => `${user}-password-for-tests`;
+
+let server: ChildProcess;
+let store: string;
+let url: string;
+
+beforeAll(async () => {
+  store = await mkdtemp(path.join(tmpdir(), "bazaar-nats-"));
+  const port = await freePort();
+  url = `nats://127.0.0.1:${port}`;
+  const env = Object.fromEntries(USERS.map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
+  // The shipped file, with only its JetStream store moved to a temporary directory.
+  const config = path.join(store, "nats-server.conf");
+  await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
+  server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port)], { env: { ...process.env, ...env }, stdio: "ignore" });
+  for (let i = 0; i < 50; i++) {
+    const nc = await connect({ servers: url, user: "gateway", pass: password("gateway") }).catch(() => undefined);
+    if (nc) return void (await nc.close());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("nats-server did not start");
+});
+afterAll(async () => {
+  server?.kill();
+  await rm(store, { recursive: true, force: true });
+});
+
+const as = (user: string) => connect({ servers: url, user, pass: password(user) });
+
+describe("deploy/nats/nats-server.conf", () => {
+  it("refuses clients without valid credentials", async () => {
+    await expect(connect({ servers: url })).rejects.toThrow(/Authorization/i);
+    await expect(connect({ servers: url, user: "orders", pass: "wrong" })).rejects.toThrow(/Authorization/i);
+  });
+
+  it("lets a module publish its own events and no one else's", async () => {
+    const orders = await as("orders");
+    const jsm = await orders.jetstreamManager();
+    await jsm.streams.add({ name: "bazaar_events", subjects: ["bazaar.events.>"], retention: RetentionPolicy.Limits, storage: StorageType.File });
+    const data = JSONCodec().encode({ id: randomUUID() });
+    await expect(orders.jetstream().publish("bazaar.events.orders.order.placed", data)).resolves.toMatchObject({ stream: "bazaar_events" });
+    await orders.close();
+
+    const catalog = await as("catalog");
+    await expect(catalog.jetstream().publish("bazaar.events.orders.order.placed", data, { timeout: 1_000 })).rejects.toThrow();
+    await catalog.close();
+
+    const gateway = await as("gateway");
+    await expect(gateway.jetstreamManager()).rejects.toThrow();
+    await gateway.close();
+  });
+
+  it("is what a bazaar module process connects with", async () => {
+    const db: TestDatabase = await createTestDatabase("natsauth");
+    const data = await mkdtemp(path.join(tmpdir(), "bazaar-natsauth-"));
+    const catalog = spawnBazaar("catalog", { MODULES: "catalog", NATS_URL: url, NATS_USER: "catalog", NATS_PASSWORD: password("catalog"), DATABASE_URL: db.url, DATA_DIR: data, LOG_LEVEL: "info" }, "pipe");
+    let output = "";
+    catalog.child.stdout?.on("data", (chunk) => (output += chunk));
+    try {
+      for (let i = 0; i < 100 && !output.includes("bazaar started"); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain("bazaar started");
+      expect(catalog.child.exitCode).toBeNull();
+    } finally {
+      await stopAll([catalog]);
+      await rm(data, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
+});
