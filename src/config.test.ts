@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
 
 const known = ["identity", "catalog"];
+const PEM = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----";
 
 describe("loadConfig", () => {
   it("defaults to everything in one process on the embedded database", () => {
@@ -31,8 +32,8 @@ describe("loadConfig", () => {
     [{ BUS_NAMESPACE: "a b" }, "BUS_NAMESPACE"],
     [{ CORS_ORIGINS: "https://shop.example/path" }, "CORS_ORIGINS"],
     [{ BUS_SECRET: "short" }, "BUS_SECRET must be at least 32"],
-    [{ NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: "k", NATS_URL: "nats://h:4222", BUS_SECRET: "x".repeat(32) }, "requires NATS credentials"],
-    [{ NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: "k", NATS_URL: "nats://h:4222", NATS_TOKEN: "t" }, "requires BUS_SECRET"],
+    [{ NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM, NATS_URL: "nats://h:4222", BUS_SECRET: "x".repeat(32) }, "requires NATS credentials"],
+    [{ NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM, NATS_URL: "nats://h:4222", NATS_TOKEN: "t" }, "requires BUS_SECRET"],
   ])("refuses %j with a message naming the problem", (env, message) => {
     expect(() => loadConfig(env, known)).toThrow(ConfigError);
     expect(() => loadConfig(env, known)).toThrow(message);
@@ -52,5 +53,14 @@ describe("commerce settings", () => {
 
   it.each(["1.5", "-0.1", "abc"])("refuse PAYMENTS_FAILURE_RATE=%s", (rate) => {
     expect(() => loadConfig({ PAYMENTS_FAILURE_RATE: rate }, known)).toThrow("PAYMENTS_FAILURE_RATE must be a number from 0 to 1");
+  });
+});
+
+describe("production secrets", () => {
+  const production = { NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM };
+  it("needs SERVICE_SECRET where modules run, but not in a gateway-only process", () => {
+    expect(() => loadConfig(production, known)).toThrow("requires SERVICE_SECRET");
+    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    expect(loadConfig(gateway, known).serviceSecret).toBeUndefined();
   });
 });

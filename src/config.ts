@@ -25,6 +25,11 @@ export interface Config {
    * outside production: one is generated under DATA_DIR for processes started together.
    */
   busSecret: string | undefined;
+  /**
+   * Proves which module makes a module-to-module call (at least 32 characters). Give it to module
+   * processes only, never to the gateway. Unset outside production: generated under DATA_DIR.
+   */
+  serviceSecret: string | undefined;
   /** Shared PostgreSQL URL; unset means the embedded PGlite cluster under `dataDir`. */
   databaseUrl: string | undefined;
   /** Per-module overrides from `<MODULE>_DATABASE_URL`. */
@@ -167,6 +172,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       }).filter(([, value]) => value),
     ),
     busSecret: env.BUS_SECRET || undefined,
+    serviceSecret: env.SERVICE_SECRET || undefined,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     moduleDatabaseUrls,
     databasePoolMax: integer(env, "DATABASE_POOL_MAX", 5, 1, 100),
@@ -222,15 +228,18 @@ function checkCombination(config: Config, knownCount: number): void {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new ConfigError(`CORS_ORIGINS entry "${origin}" is not an origin like https://shop.example`);
   }
   if (config.busSecret !== undefined && config.busSecret.length < 32) throw new ConfigError("BUS_SECRET must be at least 32 characters");
+  if (config.serviceSecret !== undefined && config.serviceSecret.length < 32) throw new ConfigError("SERVICE_SECRET must be at least 32 characters");
   if (config.nats.user && !config.nats.password) throw new ConfigError("NATS_USER is set but NATS_PASSWORD is not");
+  // Production never generates a secret: each must be given, so no process runs on development keys.
   if (config.env === "production") {
-    if (config.natsUrl && !config.nats.user && !config.nats.token && !config.nats.credsFile) {
-      throw new ConfigError("NODE_ENV=production with NATS_URL requires NATS credentials (NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS_FILE)");
-    }
-    if (config.natsUrl && !config.busSecret) throw new ConfigError("NODE_ENV=production with NATS_URL requires BUS_SECRET");
     if (config.modules.includes("identity") && !config.auth.privateKeyPem) {
       throw new ConfigError("NODE_ENV=production requires AUTH_PRIVATE_KEY for the identity module");
     }
     if (config.auth.publicKeyPems.length === 0) throw new ConfigError("NODE_ENV=production requires AUTH_PUBLIC_KEYS");
+    if (config.natsUrl && !config.nats.user && !config.nats.token && !config.nats.credsFile) {
+      throw new ConfigError("NODE_ENV=production with NATS_URL requires NATS credentials (NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS_FILE)");
+    }
+    if (config.natsUrl && !config.busSecret) throw new ConfigError("NODE_ENV=production with NATS_URL requires BUS_SECRET");
+    if (config.modules.length > 0 && !config.serviceSecret) throw new ConfigError("NODE_ENV=production requires SERVICE_SECRET in processes that run modules");
   }
 }

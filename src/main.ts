@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     const embedded = await openEmbeddedIfNeeded(config, modules);
     if (embedded) closers.push(() => embedded.close());
     const auth = await AuthKeys.load(config);
-    const busSecret = config.natsUrl ? await busSecretOf(config) : undefined;
+    const busSecret = config.natsUrl ? await secretOf(config, config.busSecret, "bus-secret") : undefined;
     const broker = createBroker({
       namespace: config.namespace,
       natsUrl: config.natsUrl,
@@ -63,11 +63,12 @@ async function main(): Promise<void> {
       ? await JetStreamTransport.connect({ url: config.natsUrl, namespace: config.namespace, log: logger, secret: busSecret as string, connection: natsOptions(config) })
       : new LocalTransport();
     closers.push(() => events.close());
+    const serviceSecret = modules.length > 0 ? await secretOf(config, config.serviceSecret, "service-secret") : undefined;
     const runtimes: ModuleRuntime[] = [];
     closers.push(() => Promise.all(runtimes.map((runtime) => runtime.orm.close())));
     for (const module of modules) {
       const target = await targetFor(module.contract.name, config, embedded);
-      runtimes.push(await hostModule(broker, module, { target, auth, config, events, log: logger }));
+      runtimes.push(await hostModule(broker, module, { target, auth, serviceSecret, config, events, log: logger }));
     }
     await broker.start();
     closers.push(() => broker.stop());
@@ -114,10 +115,10 @@ async function migrateOnly(config: Config, modules: ModuleDefinition[], logger: 
   }
 }
 
-/** BUS_SECRET, or outside production one made once under DATA_DIR for the processes started together. */
-function busSecretOf(config: Config): Promise<string> {
-  if (config.busSecret) return Promise.resolve(config.busSecret);
-  return developmentSecret(config.dataDir, "bus-secret", () => randomBytes(32).toString("hex"));
+/** The configured secret, or outside production (which config.ts makes pass them) one made once under DATA_DIR. */
+function secretOf(config: Config, configured: string | undefined, name: string): Promise<string> {
+  if (configured) return Promise.resolve(configured);
+  return developmentSecret(config.dataDir, name, () => randomBytes(32).toString("hex"));
 }
 
 async function openEmbeddedIfNeeded(config: Config, modules: ModuleDefinition[]): Promise<EmbeddedPostgres | undefined> {

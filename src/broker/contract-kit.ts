@@ -75,8 +75,8 @@ export function defineContract<
 export interface CallMeta {
   authToken?: string;
   clientIp?: string;
-  /** The module placing the call, set by a module's `ctx.call`; never by the gateway. */
-  callerModule?: string;
+  /** Proof of the calling module (service-identity.ts), added by a module's `ctx.call`; never by the gateway. */
+  serviceToken?: string;
 }
 
 export interface CallOptions {

@@ -12,11 +12,12 @@ import { publisherFor } from "./events/publisher.ts";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./events/relay.ts";
 import type { EventTransport } from "./events/transport.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
-import { serviceSchema } from "./service-schema.ts";
+import { serviceMeta, serviceSchema } from "./service-schema.ts";
 
 export interface HostSettings {
   target: DatabaseTarget;
   auth: AuthKeys;
+  serviceSecret: string | undefined;
   config: Config;
   events: EventTransport;
   log: Logger;
@@ -37,9 +38,10 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
     relay,
     events: settings.events,
     auth: settings.auth,
+    serviceSecret: settings.serviceSecret,
     config: settings.config,
     log,
-    call: (action, params) => call(broker, action, params, { meta: { callerModule: name } }),
+    call: (action, params) => call(broker, action, params, { meta: serviceMeta(runtime, action.fullName, params) }),
     async transactional(work) {
       const result = await orm.em.fork().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, tables.Outbox, null) }));
       relay.nudge();

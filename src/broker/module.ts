@@ -23,6 +23,8 @@ export interface ModuleRuntime {
   relay: OutboxRelay;
   events: EventTransport;
   auth: AuthKeys;
+  /** Proves this module's identity on its calls to internal actions (service-identity.ts). */
+  serviceSecret: string | undefined;
   config: Config;
   log: Logger;
   /** For background work: a transaction that may publish (the relay is nudged after it commits). */

@@ -15,6 +15,7 @@ import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
 import type { ActionContext, ModuleDefinition, ModuleRuntime } from "./module.ts";
 import { startPeriodic, type Periodic } from "./periodic.ts";
+import { serviceToken } from "./service-identity.ts";
 import { compileCheck } from "./validator.ts";
 
 type MoleculerContext = Context<unknown, CallMeta>;
@@ -31,7 +32,9 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
       handler: guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
         const errors = check(ctx.params);
         if (errors) throw validationFailed(errors);
-        const user = await authorize(action.access, ctx.meta, runtime.auth);
+        const user = await authorize(action.access, { meta: ctx.meta, action: action.fullName, params: ctx.params }, runtime.auth, runtime.serviceSecret);
+        // Meta flows back to the caller with the answer: a service token must not travel on.
+        delete ctx.meta.serviceToken;
         const context = actionContext(ctx, user, runtime, action.fullName);
         const result = await handler(ctx.params, context);
         // Whatever the handler staged (changes, events) commits together, even if it did not flush.
@@ -61,6 +64,11 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
   };
 }
 
+/** What a call from this module carries to prove it comes from a module. */
+export function serviceMeta(runtime: ModuleRuntime, action: string, params: unknown): { serviceToken?: string } {
+  return runtime.serviceSecret ? { serviceToken: serviceToken(runtime.serviceSecret, runtime.name, action, params) } : {};
+}
+
 function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: ModuleRuntime, action: string): ActionContext {
   const requestId = ctx.requestID ?? ctx.id;
   const em = runtime.orm.em.fork() as ModuleEntityManager;
@@ -70,7 +78,7 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     clientIp: ctx.meta.clientIp,
     log: runtime.log.child({ requestId, action }),
     em,
-    call: (target, params) => call(ctx as never, target, params, { meta: { ...ctx.meta, callerModule: runtime.name } }),
+    call: (target, params) => call(ctx as never, target, params, { meta: { ...ctx.meta, ...serviceMeta(runtime, target.fullName, params) } }),
     publish: publisherFor(em, runtime.tables.Outbox, requestId),
     transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId) })),
   };

@@ -44,7 +44,7 @@ describe("a rogue process on the bus without the bus secret", () => {
   it("cannot act as an admin by forging meta.user", async () => {
     const broker = await rogue();
     const sku = `ROGUE-${randomUUID().slice(0, 8)}`;
-    const attempt = broker.call("catalog.createProduct", { sku, name: "Rogue", priceCents: 1, currency: "EUR" }, { meta: { user: admin, callerModule: "orders" } });
+    const attempt = broker.call("catalog.createProduct", { sku, name: "Rogue", priceCents: 1, currency: "EUR" }, { meta: { user: admin, serviceToken: `orders.${Date.now()}.${"x".repeat(43)}` } });
     await expect(attempt).rejects.toThrow();
     expect(await topology.db.query("select 1 from catalog.products where sku = $1", [sku])).toEqual([]);
   });
@@ -52,7 +52,7 @@ describe("a rogue process on the bus without the bus secret", () => {
   it("cannot call an internal-only action", async () => {
     const broker = await rogue();
     const orderId = randomUUID();
-    const attempt = broker.call("inventory.releaseStock", { orderId }, { meta: { callerModule: "orders" } });
+    const attempt = broker.call("inventory.releaseStock", { orderId }, { meta: { serviceToken: `orders.${Date.now()}.${"x".repeat(43)}` } });
     await expect(attempt).rejects.toThrow();
     expect(await topology.db.query("select 1 from inventory.reservations where order_id = $1", [orderId])).toEqual([]);
   });

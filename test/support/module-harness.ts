@@ -16,6 +16,7 @@ import { LocalTransport } from "../../src/broker/events/transport.ts";
 import { hostModule } from "../../src/broker/module-host.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import type { ModuleDefinition, ModuleRuntime } from "../../src/broker/module.ts";
+import { serviceToken } from "../../src/broker/service-identity.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -30,7 +31,7 @@ export interface ModuleHarness {
   /** Calls an action as `user` (signed in with a real token), or anonymously. */
   call<A extends ActionRef>(action: A, params: ParamsOf<A>, user?: AuthUser): Promise<ResultOf<A>>;
   /** Calls as another module would (internal actions accept it). */
-  callAsModule<A extends ActionRef>(action: A, params: ParamsOf<A>, callerModule?: string): Promise<ResultOf<A>>;
+  callAsModule<A extends ActionRef>(action: A, params: ParamsOf<A>, caller?: string): Promise<ResultOf<A>>;
   /** Calls with an arbitrary token, e.g. a forged one. */
   callWithToken<A extends ActionRef>(action: A, params: ParamsOf<A>, token: string): Promise<ResultOf<A>>;
   close(): Promise<void>;
@@ -48,7 +49,8 @@ export async function startModule(
   const auth = await AuthKeys.load(config);
   const broker = createBroker({ namespace: `test-${randomBytes(4).toString("hex")}`, logger, logLevel: "silent", ...config.broker });
   const events = new LocalTransport();
-  const runtime = await hostModule(broker, module, { target: { kind: "postgres", url: db.url, poolMax: 3 }, auth, config, events, log: logger });
+  const serviceSecret = randomBytes(32).toString("hex");
+  const runtime = await hostModule(broker, module, { target: { kind: "postgres", url: db.url, poolMax: 3 }, auth, serviceSecret, config, events, log: logger });
   for (const service of options.services ?? []) broker.createService(service);
   await broker.start();
   runtime.relay.start();
@@ -67,7 +69,8 @@ export async function startModule(
       return callWithToken(action, params, token as string);
     },
     callWithToken,
-    callAsModule: (action, params, callerModule = "tests") => call(broker, action, params, { meta: { callerModule } }),
+    callAsModule: (action, params, caller = "tests") =>
+      call(broker, action, params, { meta: { serviceToken: serviceToken(serviceSecret, caller, action.fullName, params) } }),
     async close() {
       await runtime.relay.stop();
       await broker.stop();

@@ -1,26 +1,29 @@
 /**
  * Authorization happens in the module that owns the action, not only at the gateway: the caller's
  * token travels with the call and is verified here, so a forged identity in `meta` gets nowhere.
+ * Internal actions need a service token, which only module processes can make.
  */
 import type { AuthKeys, AuthUser } from "../auth.ts";
 import type { Access, CallMeta } from "../contract-kit.ts";
 import { forbidden, unauthorized } from "../errors.ts";
+import { verifyServiceToken } from "../service-identity.ts";
 
-export async function authorize(access: Access, meta: CallMeta, keys: AuthKeys): Promise<AuthUser | null> {
+export interface CallFacts {
+  meta: CallMeta;
+  action: string;
+  params: unknown;
+}
+
+export async function authorize(access: Access, call: CallFacts, keys: AuthKeys, serviceSecret: string | undefined): Promise<AuthUser | null> {
   if (access === "anyone") return null;
-  // Until calls carry a signed service identity (issue 4), a module call is recognised by the
-  // caller name that only ctx.call sets; the gateway cannot set it.
+  const bearer = typeof call.meta.authToken === "string" ? call.meta.authToken : undefined;
   if (access === "internal") {
-    if (typeof meta.callerModule !== "string") throw forbidden("Only other modules may call this.");
-    return token(meta) ? await keys.verify(token(meta) as string) : null;
+    const module = serviceSecret ? verifyServiceToken(serviceSecret, call.meta.serviceToken, call.action, call.params) : null;
+    if (!module) throw forbidden("Only other modules may call this.");
+    return bearer ? await keys.verify(bearer) : null;
   }
-  const bearer = token(meta);
   const user = bearer ? await keys.verify(bearer) : null;
   if (!user) throw unauthorized();
   if (access === "admin" && !user.roles.includes("admin")) throw forbidden();
   return user;
-}
-
-function token(meta: CallMeta): string | undefined {
-  return typeof meta.authToken === "string" ? meta.authToken : undefined;
 }
