@@ -54,4 +54,13 @@ describe("deploy/", () => {
     for (const name of modules) expect(modulesRun.get(name)).toBe(name);
     expect(modulesRun.get("gateway")).toBe("none");
   });
+
+  it("give the service secret to module pods only, and the signing key to identity only", () => {
+    const secretsOf = (file: string) => [...read(`k8s/${file}.yaml`).matchAll(/secretRef: \{ name: ([\w-]+) \}/g)].map((m) => m[1]);
+    expect(secretsOf("gateway")).not.toContain("bazaar-modules");
+    for (const name of modules) {
+      expect(secretsOf(name)).toContain("bazaar-modules");
+      expect(secretsOf(name).includes("bazaar-identity")).toBe(name === "identity");
+    }
+  });
 });
