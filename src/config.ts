@@ -10,6 +10,8 @@ export interface Config {
   env: Environment;
   host: string;
   port: number;
+  /** Probes and metrics for a process without the gateway; unset, none is served. */
+  opsPort: number | undefined;
   /** Business modules this process runs (folder names under src/modules). */
   modules: string[];
   /** Whether this process serves HTTP. */
@@ -155,6 +157,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     env: nodeEnv,
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 3000, 0, 65535),
+    opsPort: env.OPS_PORT ? integer(env, "OPS_PORT", 0, 0, 65535) : undefined,
     modules,
     gateway: flag(env, "GATEWAY", allModules),
     logLevel,

@@ -18,6 +18,7 @@ import { hostModule } from "./broker/module-host.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
+import { startOpsServer } from "./ops-server.ts";
 import catalog from "./modules/catalog/index.ts";
 import identity from "./modules/identity/index.ts";
 import inventory from "./modules/inventory/index.ts";
@@ -75,6 +76,10 @@ async function main(): Promise<void> {
     // Relays start once every local subscriber is registered, so no event finds nobody home.
     for (const runtime of runtimes) runtime.relay.start();
     closers.push(() => Promise.all(runtimes.map((runtime) => runtime.relay.stop())));
+    if (!config.gateway && config.opsPort !== undefined) {
+      const ops = await startOpsServer(broker, config.modules, config.host, config.opsPort);
+      closers.push(() => new Promise((resolve) => ops.close(resolve)));
+    }
     if (config.gateway) {
       const gateway = await buildGateway(broker, config, logger);
       closers.push(() => gateway.close());

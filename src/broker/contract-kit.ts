@@ -85,6 +85,8 @@ export interface CallOptions {
   timeout?: number;
   /** Overrides the retries an idempotent action gets by default. */
   retries?: number;
+  /** Only this node may answer (e.g. a process checking its own modules). */
+  nodeID?: string;
 }
 
 /** A Moleculer broker or context: anything that can place a call. */

@@ -7,7 +7,8 @@ import type { Context, ServiceSchema } from "moleculer";
 import type { AuthUser } from "./auth.ts";
 import { call, healthAction, type CallMeta } from "./contract-kit.ts";
 import type { ModuleEntityManager } from "./database.ts";
-import { validationFailed } from "./errors.ts";
+import { describeError, validationFailed } from "./errors.ts";
+import { actionDuration, eventsHandled } from "./metrics.ts";
 import { handleOnce } from "./events/inbox.ts";
 import { publisherFor } from "./events/publisher.ts";
 import type { EventEnvelope } from "./events/transport.ts";
@@ -29,7 +30,7 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
     const handler = handlers[action.name];
     if (!handler) throw new Error(`module ${name} has no handler for ${action.name}`);
     actions[action.name] = {
-      handler: guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
+      handler: measured(action.fullName, guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
         const errors = check(ctx.params);
         if (errors) throw validationFailed(errors);
         const user = await authorize(action.access, { meta: ctx.meta, action: action.fullName, params: ctx.params }, runtime.auth, runtime.serviceSecret);
@@ -41,7 +42,7 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
         await context.em.flush();
         runtime.relay.nudge();
         return result;
-      }),
+      })),
     };
   }
   const health = healthAction(name);
@@ -61,6 +62,20 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
     async stopped() {
       await Promise.all(workers.map((worker) => worker.stop()));
     },
+  };
+}
+
+function measured<C>(action: string, handler: (ctx: C) => Promise<unknown>): (ctx: C) => Promise<unknown> {
+  return async (ctx) => {
+    const end = actionDuration.startTimer({ action });
+    try {
+      const result = await handler(ctx);
+      end({ outcome: "ok" });
+      return result;
+    } catch (error) {
+      end({ outcome: describeError(error).code });
+      throw error;
+    }
   };
 }
 
@@ -96,9 +111,17 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime): Prom
     const errors = checks.get(envelope.name)?.(envelope.payload);
     if (errors) throw new Error(`event ${envelope.name} ${envelope.id} does not match its schema: ${JSON.stringify(errors)}`);
     const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
-    const handled = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
-      await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish: publisherFor(em, runtime.tables.Outbox, envelope.requestId) });
-    });
+    const labels = { event: envelope.name, consumer: name };
+    let handled: boolean;
+    try {
+      handled = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
+        await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish: publisherFor(em, runtime.tables.Outbox, envelope.requestId) });
+      });
+    } catch (error) {
+      eventsHandled.inc({ ...labels, outcome: "failed" });
+      throw error;
+    }
+    eventsHandled.inc({ ...labels, outcome: handled ? "handled" : "duplicate" });
     if (handled) runtime.relay.nudge();
   });
 }

@@ -9,6 +9,7 @@ import type { Broker } from "../broker/create-broker.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { healthRoutes } from "./plugins/health.ts";
+import { metricsPlugin } from "./plugins/metrics.ts";
 import { notFoundPlugin } from "./plugins/not-found.ts";
 import { rateLimitPlugin } from "./plugins/rate-limit.ts";
 import { requestContextPlugin, requestIdOf } from "./plugins/request-context.ts";
@@ -64,6 +65,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(requestContextPlugin);
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins });
   await app.register(rateLimitPlugin, { max: config.rateLimit.max, windowS: config.rateLimit.windowS });
+  await app.register(metricsPlugin);
   await app.register(docsPlugin);
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });
   for (const set of routeSets) await app.register(set.routes);

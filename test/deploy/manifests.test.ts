@@ -37,6 +37,20 @@ describe("deploy/", () => {
     expect(split.services.gateway?.environment).toMatchObject({ MODULES: "none", GATEWAY: "1" });
   });
 
+  it("the Grafana dashboard only charts metrics that bazaar exports", async () => {
+    const { registry } = await import("../../src/broker/metrics.ts");
+    await import("../../src/modules/orders/workflows/place-order.workflow.ts");
+    await import("../../src/modules/payments/workers/settle-payments.worker.ts");
+    const exported = new Set((await registry.getMetricsAsJSON()).map((metric) => metric.name));
+    const dashboard = JSON.parse(read("grafana/bazaar-dashboard.json")) as { panels: { targets: { expr: string }[] }[] };
+    const charted = dashboard.panels.flatMap((panel) =>
+      panel.targets.flatMap((target) => target.expr.match(/\b(?:http|bazaar|process)_[a-z_]+/g) ?? []).map((name) => name.replace(/_(bucket|count|sum)$/, "")),
+    );
+    expect(charted.length).toBeGreaterThanOrEqual(10);
+    for (const name of charted) expect(exported.has(name), name).toBe(true);
+    expect(parse(read("prometheus/prometheus.yml")).scrape_configs[0].job_name).toBe("bazaar");
+  });
+
   it("the NATS server configuration gives every module and the gateway a user", () => {
     const conf = read("nats/nats-server.conf");
     for (const user of [...modules, "gateway"]) expect(conf).toMatch(new RegExp(`user: ${user}, password: \\$${user.toUpperCase()}_NATS_PASSWORD`));

@@ -38,6 +38,21 @@ export function commerceSuite(topology: () => Topology) {
     adminToken = (await api("POST", "/v1/auth/login", { body: ADMIN })).body.accessToken;
   });
 
+  describe("GET /metrics", () => {
+    it("exposes HTTP latency by route and what the modules of this process measure", async () => {
+      const buyer = await customer();
+      expect((await order(buyer, [{ productId: await product(1), quantity: 1 }])).status).toBe(201);
+      const metrics = await api("GET", "/metrics");
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get("content-type")).toContain("text/plain");
+      expect(metrics.body).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/v1\/orders",status_code="201"\} \d+/);
+      if (topology().name === "one-process") {
+        expect(metrics.body).toMatch(/bazaar_action_duration_seconds_count\{action="orders.placeOrder",outcome="ok"\} \d+/);
+        expect(metrics.body).toMatch(/bazaar_orders_placed_total \d+/);
+      }
+    });
+  });
+
   describe("GET/PUT /v1/inventory/:productId", () => {
     it("reads zeros for a product never stocked and lets an admin stock a known product", async () => {
       const id = randomUUID();

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnBazaar, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
-import { freePort } from "../support/topology.ts";
+import { createTestDatabase } from "../support/postgres.ts";
+import { freePort, NATS_URL } from "../support/topology.ts";
 
 let dataDir: string;
 beforeAll(async () => {
@@ -42,6 +43,20 @@ describe("npm start on the embedded database", () => {
     expect(await first.exited).toBe(0);
     expect(firstOutput()).toContain("bazaar stopping");
     expect(existsSync(path.join(dataDir, "pglite.lock"))).toBe(false);
+  });
+
+  it("serves probes and metrics on OPS_PORT in a module process without the gateway", async () => {
+    const db = await createTestDatabase("ops");
+    const opsPort = await freePort();
+    const catalog = spawnBazaar("catalog", { MODULES: "catalog", NATS_URL, DATABASE_URL: db.url, DATA_DIR: dataDir, OPS_PORT: String(opsPort), BUS_NAMESPACE: `ops-${opsPort}` }, "pipe");
+    try {
+      await waitUntilReady(`http://127.0.0.1:${opsPort}`);
+      expect(await (await fetch(`http://127.0.0.1:${opsPort}/health/ready`)).json()).toEqual({ status: "ok", modules: { catalog: "up" } });
+      expect(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text()).toContain("process_cpu_user_seconds_total");
+    } finally {
+      await stopAll([catalog]);
+      await db.drop();
+    }
   });
 
   it("refuses a bad configuration with a message naming the variable", async () => {

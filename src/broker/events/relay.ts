@@ -6,6 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { ModuleOrm } from "../database.ts";
+import { eventsPublished, outboxDead, outboxLag } from "../metrics.ts";
 import type { EventEnvelope, EventTransport } from "./transport.ts";
 
 export interface RelaySettings {
@@ -82,6 +83,7 @@ export class OutboxRelay {
     const oldest = rows[0];
     if (oldest) {
       const lagMs = Date.now() - new Date(oldest.occurred_at).getTime();
+      outboxLag.set({ module: this.#schema }, lagMs / 1000);
       if (lagMs > LAG_WARNING_MS) this.#log.warn({ lagMs, batch: rows.length, event: oldest.name }, "outbox relay is behind");
     }
     const published: string[] = [];
@@ -89,6 +91,7 @@ export class OutboxRelay {
       try {
         await this.#transport.publish(toEnvelope(row));
         published.push(row.id);
+        eventsPublished.inc({ event: row.name });
       } catch (error) {
         await this.#recordFailure(row, error);
       }
@@ -124,6 +127,7 @@ export class OutboxRelay {
       `update "${this.#schema}".outbox set last_error = ?, claimed_until = now() + make_interval(secs => ?), dead_at = ${dead ? "now()" : "null"} where id = ?`,
       [message.slice(0, 2000), retryInS, row.id],
     );
+    if (dead) outboxDead.inc({ module: this.#schema, event: row.name });
     if (dead) this.#log.error({ eventId: row.id, event: row.name, attempts: row.attempts, error: message }, "event dead-lettered in the outbox");
     else this.#log.warn({ eventId: row.id, event: row.name, attempts: row.attempts, error: message, retryInS }, "event delivery failed");
   }

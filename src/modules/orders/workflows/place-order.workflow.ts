@@ -14,6 +14,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
 import { AppError, dependencyUnavailable, describeError } from "../../../broker/errors.ts";
+import { counter } from "../../../broker/metrics.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { Catalog } from "../../catalog/contract.ts";
 import { Inventory } from "../../inventory/contract.ts";
@@ -23,6 +24,8 @@ import { distinctProducts, priceLines } from "../domain/price-order.ts";
 import { OrderEntity } from "../entities/order.entity.ts";
 
 type Params = ParamsOf<typeof Orders.actions.placeOrder>;
+
+const ordersPlaced = counter("bazaar_orders_placed_total", "Orders accepted at checkout");
 
 export async function placeOrder(params: Params, ctx: ActionContext): Promise<Order> {
   const user = ctx.user as NonNullable<ActionContext["user"]>;
@@ -91,6 +94,7 @@ async function holdStockAndPlace(ctx: ActionContext, order: OrderEntity, payment
   });
   // The stale-checkout sweeper got there first and released the stock.
   if (!placed) throw dependencyUnavailable("Checkout took too long; please try again.");
+  ordersPlaced.inc();
   return toOrder(await ctx.em.findOneOrFail(OrderEntity, { id: order.id }, { refresh: true }));
 }
 

@@ -4,12 +4,14 @@
  * a transient failure is retried with backoff until PAYMENTS_RETRY_WINDOW_S has passed, then the
  * payment is declined. Every outcome and its event commit together.
  */
+import { counter } from "../../../broker/metrics.ts";
 import type { ModuleRuntime } from "../../../broker/module.ts";
 import { Payments } from "../contract.ts";
 import { TransientProviderError, type SimulatedProvider } from "../domain/simulated-provider.ts";
 import { PaymentEntity, type PaymentEntity as Payment } from "../entities/payment.entity.ts";
 
 const BATCH = 10;
+const outcomes = counter("bazaar_payments_total", "Payment outcomes: captured, declined, refunded", ["outcome"]);
 
 export async function settlePayments(runtime: ModuleRuntime, provider: SimulatedProvider): Promise<void> {
   let due: Payment[];
@@ -58,6 +60,7 @@ async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payme
     }
     if (current.status !== "pending") return;
     Object.assign(current, { status: outcome, updatedAt: now, lastError: null });
+    outcomes.inc({ outcome });
     if (outcome === "captured") {
       publish(Payments.events["payments.payment.captured"], { paymentId: current.id, orderId: current.orderId, amountCents: current.amountCents, currency: current.currency });
     } else {
@@ -76,6 +79,7 @@ async function refund(runtime: ModuleRuntime, provider: SimulatedProvider, payme
     const current = await em.findOneOrFail(PaymentEntity, { id: payment.id });
     if (current.status !== "refunding") return;
     Object.assign(current, { status: "refunded", updatedAt: new Date(), lastError: null });
+    outcomes.inc({ outcome: "refunded" });
     publish(Payments.events["payments.payment.refunded"], { paymentId: current.id, orderId: current.orderId });
   });
 }
@@ -91,6 +95,7 @@ async function retryOrGiveUp(runtime: ModuleRuntime, payment: Payment, error: un
     // Refunds are never given up: the customer is owed the money.
     if (current.status === "pending" && now.getTime() >= windowEnds) {
       Object.assign(current, { status: "declined", attempts, lastError: error.message, updatedAt: now });
+      outcomes.inc({ outcome: "declined" });
       publish(Payments.events["payments.payment.declined"], { paymentId: current.id, orderId: current.orderId, reason: "provider_unavailable" });
       return;
     }
