@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, toPage } from "./pagination.ts";
+import { decodeCursor, encodeCursor, newestFirstKey, olderThan, toPage } from "./pagination.ts";
 
 const anyPart = () => true;
 
@@ -27,5 +27,18 @@ describe("toPage", () => {
   it("gives a cursor only when more rows follow", () => {
     expect(toPage(rows, 2, String, (n) => [String(n)])).toEqual({ items: ["1", "2"], nextCursor: encodeCursor(["2"]) });
     expect(toPage(rows, 3, String, (n) => [String(n)])).toEqual({ items: ["1", "2", "3"], nextCursor: null });
+  });
+});
+
+describe("newest-first keysets", () => {
+  const row = { createdAt: new Date("2026-11-25T10:00:00.123Z"), id: "0b6f5c1e-8f7e-4c36-9d0e-1c2b3a4d5e6f" };
+
+  it("continue strictly after the last row served", () => {
+    const cursor = encodeCursor(newestFirstKey(row));
+    expect(olderThan(cursor)).toEqual({ $or: [{ createdAt: { $lt: row.createdAt } }, { createdAt: row.createdAt, id: { $lt: row.id } }] });
+  });
+
+  it.each([["-200000-01-01T00:00:00.000Z", row.id], ["2030", row.id], [row.createdAt.toISOString(), "not-an-id"]])("refuse a key we never write: %s", (...key) => {
+    expect(() => olderThan(encodeCursor(key))).toThrow();
   });
 });

@@ -3,6 +3,7 @@
  * not decode to the expected shape was not issued by us and is a validation error.
  */
 import { validationFailed } from "./errors.ts";
+import { UUID_PATTERN } from "./schemas.ts";
 
 export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
@@ -36,4 +37,19 @@ export function toPage<Row, Item>(rows: Row[], limit: number, toItem: (row: Row)
     items: pageRows.map(toItem),
     nextCursor: hasMore && last !== undefined ? encodeCursor(keyOf(last)) : null,
   };
+}
+
+const UUID = new RegExp(UUID_PATTERN);
+/** Only what `newestFirstKey` writes: an ISO timestamp of ours (so within PostgreSQL's range) and an id. */
+const isNewestFirstPart = (part: string, index: number) =>
+  index === 0 ? /^2\d{3}-/.test(part) && !Number.isNaN(Date.parse(part)) && new Date(part).toISOString() === part : UUID.test(part);
+
+/** The sort key of lists ordered newest first: (createdAt desc, id desc). */
+export const newestFirstKey = (row: { createdAt: Date; id: string }) => [row.createdAt.toISOString(), row.id];
+
+/** The filter for the rows after `cursor` in newest-first order (a keyset, so pages never shift). */
+export function olderThan(cursor: string) {
+  const [createdAt, id] = decodeCursor(cursor, 2, isNewestFirstPart) as [string, string];
+  const after = new Date(createdAt);
+  return { $or: [{ createdAt: { $lt: after } }, { createdAt: after, id: { $lt: id } }] };
 }

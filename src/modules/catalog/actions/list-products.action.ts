@@ -1,17 +1,13 @@
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
-import { DEFAULT_LIMIT, UUID_PATTERN } from "../../../broker/contract-kit.ts";
+import { DEFAULT_LIMIT } from "../../../broker/contract-kit.ts";
 import type { ActionContext } from "../../../broker/module.ts";
-import { decodeCursor, toPage } from "../../../broker/pagination.ts";
+import { newestFirstKey, olderThan, toPage } from "../../../broker/pagination.ts";
 import type { Catalog } from "../contract.ts";
 import { ProductEntity } from "../entities/product.entity.ts";
 import { toProduct } from "./product.view.ts";
 
 type ProductPage = ResultOf<typeof Catalog.actions.listProducts>;
 
-const UUID = new RegExp(UUID_PATTERN);
-/** Only what `toPage` below writes: an ISO timestamp of ours (so within PostgreSQL's range) and a lower-case uuid. */
-const isCursorPart = (part: string, index: number) => (index === 0 ? isOwnTimestamp(part) : UUID.test(part));
-const isOwnTimestamp = (part: string) => /^2\d{3}-/.test(part) && !Number.isNaN(Date.parse(part)) && new Date(part).toISOString() === part;
 
 /**
  * Every word must match and the last may be a prefix ("choc" finds "Chocolate"). PostgreSQL's own
@@ -32,11 +28,7 @@ export async function listProducts(params: ParamsOf<typeof Catalog.actions.listP
     .limit(limit + 1);
   if (params.category !== undefined) qb.andWhere({ category: params.category });
   if (params.q !== undefined) qb.andWhere(`p.search @@ ${PREFIX_QUERY}`, [params.q]);
-  if (params.cursor !== undefined) {
-    const [createdAt, id] = decodeCursor(params.cursor, 2, isCursorPart) as [string, string];
-    const after = new Date(createdAt);
-    qb.andWhere({ $or: [{ createdAt: { $lt: after } }, { createdAt: after, id: { $lt: id } }] });
-  }
+  if (params.cursor !== undefined) qb.andWhere(olderThan(params.cursor));
   const rows = await qb.getResultList();
-  return toPage(rows, limit, toProduct, (row) => [row.createdAt.toISOString(), row.id]);
+  return toPage(rows, limit, toProduct, newestFirstKey);
 }
