@@ -60,7 +60,8 @@ async function main(): Promise<void> {
       logLevel: config.logLevel,
       ...config.broker,
     });
-    const events: EventTransport = config.natsUrl
+    // Only processes that run modules publish or consume durable events; a gateway needs no JetStream.
+    const events: EventTransport = config.natsUrl && modules.length > 0
       ? await JetStreamTransport.connect({ url: config.natsUrl, namespace: config.namespace, log: logger, secret: busSecret as string, connection: natsOptions(config) })
       : new LocalTransport();
     closers.push(() => events.close());

@@ -93,7 +93,14 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     clientIp: ctx.meta.clientIp,
     log: runtime.log.child({ requestId, action }),
     em,
-    call: (target, params) => call(ctx as never, target, params, { meta: { ...ctx.meta, ...serviceMeta(runtime, target.fullName, params) } }),
+    call: async (target, params) => {
+      try {
+        return await call(ctx as never, target, params, { meta: { ...ctx.meta, ...serviceMeta(runtime, target.fullName, params) } });
+      } finally {
+        // Moleculer merges the callee's meta into ours; the token must not ride back to our caller.
+        delete ctx.meta.serviceToken;
+      }
+    },
     publish: publisherFor(em, runtime.tables.Outbox, requestId),
     transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId) })),
   };

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AckPolicy, connect, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import type { Logger } from "pino";
-import type { Delivery, EventEnvelope, EventTransport } from "./transport.ts";
+import { TransportUnavailableError, type Delivery, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
 export const SIGNATURE_HEADER = "Bazaar-Signature";
@@ -83,7 +83,11 @@ export class JetStreamTransport implements EventTransport {
     const data = codec.encode(envelope);
     const h = headers();
     h.set(SIGNATURE_HEADER, this.#sign(data));
-    await this.#js.publish(this.subjectOf(envelope.name), data, { msgID: envelope.id, headers: h });
+    try {
+      await this.#js.publish(this.subjectOf(envelope.name), data, { msgID: envelope.id, headers: h });
+    } catch (error) {
+      throw new TransportUnavailableError(`JetStream did not accept the event: ${(error as Error).message}`);
+    }
   }
 
   async subscribe(consumer: string, events: string[], deliver: Delivery): Promise<void> {
@@ -118,6 +122,12 @@ export class JetStreamTransport implements EventTransport {
           continue;
         }
         const envelope = codec.decode(message.data);
+        if (message.subject !== this.subjectOf(envelope.name)) {
+          // Signed by a member, but published under another event's subject (where NATS lets that member publish).
+          this.#log.warn({ consumer: durable, subject: message.subject, event: envelope.name }, "dropped an event published under a foreign subject");
+          message.term();
+          continue;
+        }
         try {
           await deliver(envelope);
           message.ack();

@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { ModuleOrm } from "../database.ts";
 import { eventsPublished, outboxDead, outboxLag } from "../metrics.ts";
-import type { EventEnvelope, EventTransport } from "./transport.ts";
+import { TransportUnavailableError, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 export interface RelaySettings {
   pollIntervalMs: number;
@@ -121,8 +121,10 @@ export class OutboxRelay {
 
   async #recordFailure(row: ClaimedRow, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    const dead = row.attempts >= this.#settings.maxAttempts;
-    const retryInS = Math.min(2 ** row.attempts, 300);
+    // An outage of the transport says nothing about the event: it is retried until the transport is back.
+    const transportDown = error instanceof TransportUnavailableError;
+    const dead = !transportDown && row.attempts >= this.#settings.maxAttempts;
+    const retryInS = Math.min(2 ** row.attempts, transportDown ? 30 : 300);
     await this.#execute(
       `update "${this.#schema}".outbox set last_error = ?, claimed_until = now() + make_interval(secs => ?), dead_at = ${dead ? "now()" : "null"} where id = ?`,
       [message.slice(0, 2000), retryInS, row.id],

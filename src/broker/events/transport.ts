@@ -12,6 +12,11 @@ export interface EventEnvelope {
   requestId: string | null;
 }
 
+/** The transport itself could not take the event (e.g. NATS is down): not the event's fault. */
+export class TransportUnavailableError extends Error {
+  override name = "TransportUnavailableError";
+}
+
 export type Delivery = (envelope: EventEnvelope) => Promise<void>;
 
 export interface EventTransport {

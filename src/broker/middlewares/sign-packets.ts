@@ -21,20 +21,27 @@ export function signPackets(secret: string, log: Logger): Middleware {
   const seen = new Map<string, number>();
   let dropped = 0;
 
-  const mac = (data: Buffer, time: Buffer) => createHmac("sha256", key).update(data).update(time).digest();
+  // The packet type is signed too, so a captured packet cannot be replayed as another command.
+  const mac = (cmd: string, data: Buffer, time: Buffer) => createHmac("sha256", key).update(cmd).update("\n").update(data).update(time).digest();
+  let pruned = 0;
+  const prune = (now: number) => {
+    if (now - pruned < 1_000) return;
+    pruned = now;
+    for (const [entry, expires] of seen) if (expires < now) seen.delete(entry);
+  };
 
-  const open = (packet: Buffer): Buffer | null => {
+  const open = (cmd: string, packet: Buffer): Buffer | null => {
     if (!Buffer.isBuffer(packet) || packet.length < MAC_BYTES + TIME_BYTES) return null;
     const data = packet.subarray(0, packet.length - MAC_BYTES - TIME_BYTES);
     const time = packet.subarray(data.length, data.length + TIME_BYTES);
     const given = packet.subarray(packet.length - MAC_BYTES);
-    if (!timingSafeEqual(given, mac(data, time))) return null;
+    if (!timingSafeEqual(given, mac(cmd, data, time))) return null;
     const now = Date.now();
     if (Math.abs(now - Number(time.readBigUInt64BE())) > MAX_SKEW_MS) return null;
     const id = given.toString("base64");
     if (seen.has(id)) return null;
     seen.set(id, now + MAX_SKEW_MS);
-    if (seen.size > 10_000) for (const [entry, expires] of seen) if (expires < now) seen.delete(entry);
+    prune(now);
     return data;
   };
 
@@ -44,12 +51,12 @@ export function signPackets(secret: string, log: Logger): Middleware {
       return (topic, data, meta) => {
         const time = Buffer.alloc(TIME_BYTES);
         time.writeBigUInt64BE(BigInt(Date.now()));
-        return next(topic, Buffer.concat([data, time, mac(data, time)]), meta);
+        return next(topic, Buffer.concat([data, time, mac(commandOf(topic), data, time)]), meta);
       };
     },
     transporterReceive(next: Receive): Receive {
       return (cmd, packet, s) => {
-        const data = open(packet);
+        const data = open(cmd, packet);
         if (data) return next(cmd, data, s);
         // A flood of forged packets must not flood the logs too.
         if (dropped++ % 1000 === 0) log.warn({ cmd, dropped }, "dropped a packet without a valid signature");
@@ -57,4 +64,13 @@ export function signPackets(secret: string, log: Logger): Middleware {
       };
     },
   } as unknown as Middleware;
+}
+
+/**
+ * `MOL-<namespace>.<CMD>[.<target>]` → `<CMD>`, as the receiving side is handed it; balanced topics
+ * (REQB, EVENTB) arrive as plain REQ and EVENT.
+ */
+function commandOf(topic: string): string {
+  const cmd = topic.split(".")[1] ?? "";
+  return cmd === "REQB" ? "REQ" : cmd === "EVENTB" ? "EVENT" : cmd;
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { NATS_URL } from "../../../../test/support/topology.ts";
 import { createLogger } from "../../logger.ts";
 import { listDeadLetters, redriveDeadLetters } from "../dead-letters.ts";
-import { JetStreamTransport } from "../jetstream-transport.ts";
+import { JetStreamTransport, signatureOf } from "../jetstream-transport.ts";
 import type { EventEnvelope } from "../transport.ts";
 
 const log = createLogger("silent");
@@ -60,6 +60,12 @@ describe("JetStream transport", () => {
     const h = headers();
     h.set("Bazaar-Signature", "bm90IGEgc2lnbmF0dXJl");
     await js.publish(t.subjectOf(forged.name), JSON.stringify({ ...forged, id: randomUUID() }), { headers: h });
+    // Signed, but published under another event's subject: also refused.
+    const misrouted = envelope("ledger.entry.other");
+    const data = new TextEncoder().encode(JSON.stringify(misrouted));
+    const signed = headers();
+    signed.set("Bazaar-Signature", signatureOf(SECRET, data));
+    await js.publish(t.subjectOf("ledger.entry.forged"), data, { headers: signed });
     const genuine = envelope("ledger.entry.forged");
     await t.publish(genuine);
     await vi.waitFor(() => expect(received).toContain(genuine.id), { timeout: 5_000 });

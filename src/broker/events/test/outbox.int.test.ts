@@ -7,7 +7,7 @@ import { createLogger } from "../../logger.ts";
 import { moduleData, type EventTables } from "../../module.ts";
 import { handleOnce } from "../inbox.ts";
 import { OutboxRelay } from "../relay.ts";
-import type { EventEnvelope, EventTransport } from "../transport.ts";
+import { TransportUnavailableError, type EventEnvelope, type EventTransport } from "../transport.ts";
 
 const log = createLogger("silent");
 const Ledger = defineContract({ name: "ledger", actions: {}, events: {} });
@@ -94,6 +94,25 @@ describe("outbox relay", () => {
     await db.query("update ledger.outbox set claimed_until = null");
     transport.failWith = undefined;
     expect(await relay.relayBatch()).toBe(0); // dead letters wait for a redrive
+  });
+});
+
+describe("outbox relay during a transport outage", () => {
+  it("never dead-letters an event because the transport is down", async () => {
+    const [id] = await stage(1);
+    const transport = new RecordingTransport();
+    transport.failWith = new TransportUnavailableError("NATS is down");
+    const relay = new OutboxRelay(orm, "ledger", transport, log, settings);
+    for (let attempt = 0; attempt < settings.maxAttempts + 2; attempt++) {
+      await db.query("update ledger.outbox set claimed_until = null");
+      expect(await relay.relayBatch()).toBe(1);
+    }
+    const [row] = await db.query("select attempts, dead_at from ledger.outbox where id = $1", [id]);
+    expect(row).toEqual({ attempts: settings.maxAttempts + 2, dead_at: null });
+    transport.failWith = undefined;
+    await db.query("update ledger.outbox set claimed_until = null");
+    expect(await relay.relayBatch()).toBe(1);
+    expect(transport.published.map((e) => e.id)).toEqual([id]);
   });
 });
 

@@ -9,9 +9,11 @@ import { OrderEntity, type OrderState } from "../entities/order.entity.ts";
 
 export type CancelReason = "customer" | "payment_declined" | "reservation_expired";
 
-/** Cancels an `awaiting_payment` (or, for the customer, a `paid`) order; false when it was not in such a state. */
+/** Cancels an `awaiting_payment` (or, except for a decline, a `paid`) order; false when it was not in such a state. */
 export async function cancel(em: ModuleEntityManager, publish: Publish, orderId: string, reason: CancelReason): Promise<boolean> {
-  const from: OrderState[] = reason === "customer" ? ["awaiting_payment", "paid"] : ["awaiting_payment"];
+  // An expired reservation can meet a paid order when the capture arrived after the expiry but before
+  // inventory sold the units: they are back on sale, so the order is cancelled (and refunded).
+  const from: OrderState[] = reason === "payment_declined" ? ["awaiting_payment"] : ["awaiting_payment", "paid"];
   const changed = await em.nativeUpdate(
     OrderEntity,
     { id: orderId, status: { $in: from } },

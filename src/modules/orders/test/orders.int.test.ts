@@ -120,6 +120,14 @@ describe("the order lifecycle", () => {
     await vi.waitFor(() => expect(eventsFor(declined)).toContain("orders.order.cancelled"));
   });
 
+  it("cancels a paid order whose reservation expired before inventory sold its units", async () => {
+    const orderId = await placed();
+    await deliver("payments.payment.captured", { paymentId: randomUUID(), orderId, amountCents: 100, currency: "EUR" });
+    await deliver("inventory.reservation.expired", { orderId });
+    expect((await harness.call(getOrder, { id: orderId }, alice)).status).toBe("cancelled");
+    await vi.waitFor(() => expect(eventsFor(orderId)).toEqual(["orders.order.placed", "orders.order.paid", "orders.order.cancelled"]));
+  });
+
   it("lets the owner cancel once; others see no such order", async () => {
     const orderId = await placed();
     expect(await failureOf(harness.call(cancelOrder, { id: orderId }, bob))).toMatchObject({ status: 404 });

@@ -11,10 +11,13 @@ export async function abandonStaleCheckouts(runtime: ModuleRuntime): Promise<voi
   const cutoff = new Date(Date.now() - runtime.config.orders.pendingTimeoutS * 1000);
   const stale = await runtime.orm.em.fork().find(OrderEntity, { status: "pending", createdAt: { $lt: cutoff } }, { limit: 50, orderBy: { createdAt: "asc" } });
   for (const order of stale) {
-    await runtime.call(Inventory.actions.releaseStock, { orderId: order.id });
-    await runtime.transactional(({ em }) =>
+    // Claim the order first: a checkout finishing right now either wins this update or loses its order.
+    const claimed = await runtime.transactional(({ em }) =>
       em.nativeUpdate(OrderEntity, { id: order.id, status: "pending" }, { status: "rejected", idempotencyKey: null, updatedAt: new Date() }),
     );
+    if (claimed === 0) continue;
+    // Should inventory be unreachable now, the reservation's expiry releases the stock later.
+    await runtime.call(Inventory.actions.releaseStock, { orderId: order.id });
     runtime.log.warn({ orderId: order.id }, "stale checkout abandoned; its stock was released");
   }
 }

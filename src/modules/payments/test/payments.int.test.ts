@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AuthUser } from "../../../broker/auth.ts";
 import type { EventEnvelope } from "../../../broker/events/transport.ts";
-import { failureOf, startModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
+import { notFound } from "../../../broker/errors.ts";
+import { failureOf, startModule, stubModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
+import { Orders, type Order } from "../../orders/contract.ts";
 import { Payments } from "../contract.ts";
 import { paymentsModule } from "../payments.service.ts";
 
@@ -12,10 +14,18 @@ const stranger: AuthUser = { id: randomUUID(), roles: ["customer"] };
 const admin: AuthUser = { id: randomUUID(), roles: ["admin"] };
 
 let harness: ModuleHarness;
+const visibleOrder = randomUUID();
 const published: EventEnvelope[] = [];
 
 beforeAll(async () => {
-  harness = await startModule(paymentsModule, { env: { PAYMENTS_RETRY_WINDOW_S: "2" } });
+  // Orders answers for orders its caller may see: here, only `visibleOrder`.
+  const orders = stubModule(Orders, {
+    getOrder: async ({ id }) => {
+      if (id !== visibleOrder) throw notFound();
+      return { id } as Order;
+    },
+  });
+  harness = await startModule(paymentsModule, { env: { PAYMENTS_RETRY_WINDOW_S: "2" }, services: [orders] });
   await harness.events.subscribe("recorder", Object.keys(Payments.events), async (e) => void published.push(e));
 });
 afterAll(() => harness?.close());
@@ -63,6 +73,13 @@ describe("charging a placed order", () => {
     }, { timeout: 5_000 });
     expect(await outcomeFor(orderId)).toEqual(["payments.payment.declined"]);
     expect(published.find((e) => (e.payload as { orderId: string }).orderId === orderId)?.payload).toMatchObject({ reason: "provider_unavailable" });
+  });
+});
+
+describe("payments.listPayments before payments has seen the order", () => {
+  it("answers an empty list to whoever may see the order, and 404 to anyone else", async () => {
+    expect(await harness.call(listPayments, { orderId: visibleOrder }, owner)).toEqual({ items: [] });
+    expect(await failureOf(harness.call(listPayments, { orderId: randomUUID() }, stranger))).toMatchObject({ status: 404, code: "not_found" });
   });
 });
 

@@ -26,6 +26,18 @@ function leaseMs(runtime: ModuleRuntime): number {
   return Math.max(5_000, runtime.config.payments.latencyMs * 5);
 }
 
+/**
+ * A provider answer that outlives the lease is treated as a transient failure: another worker may
+ * already have taken the row, and two charges must not both count.
+ */
+function withinLease<T>(runtime: ModuleRuntime, answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransientProviderError("the provider did not answer in time")), leaseMs(runtime) / 2);
+  });
+  return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function lease(runtime: ModuleRuntime): Promise<Payment[]> {
   return runtime.transactional(async ({ em }) => {
     const rows = await em
@@ -46,7 +58,7 @@ async function lease(runtime: ModuleRuntime): Promise<Payment[]> {
 async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment): Promise<void> {
   let outcome: "captured" | "declined";
   try {
-    outcome = await provider.charge(payment.paymentToken);
+    outcome = await withinLease(runtime, provider.charge(payment.paymentToken));
   } catch (error) {
     return retryOrGiveUp(runtime, payment, error);
   }
@@ -71,7 +83,7 @@ async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payme
 
 async function refund(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment): Promise<void> {
   try {
-    await provider.refund(payment.paymentToken);
+    await withinLease(runtime, provider.refund(payment.paymentToken));
   } catch (error) {
     return retryOrGiveUp(runtime, payment, error);
   }
