@@ -1,11 +1,12 @@
 /**
  * Moleculer authenticates no node: any process on the NATS subjects could call any action, or send
- * an INFO packet claiming another node's id. So every packet this deployment sends carries an
- * HMAC of its bytes and a timestamp, under the deployment's bus secret, and every packet received
- * without a valid one (forged, unsigned, stale, or replayed) is dropped before Moleculer reads it.
+ * an INFO packet claiming another node's id. So every packet this deployment sends carries an HMAC,
+ * under the deployment's bus secret, of its command, the node it is addressed to, its bytes and a
+ * timestamp; a packet received without a valid one (forged, unsigned, stale, replayed, or re-sent
+ * to another node or as another command) is dropped before Moleculer reads it.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { Middleware } from "moleculer";
+import type { Middleware, ServiceBroker } from "moleculer";
 import type { Logger } from "pino";
 
 const MAC_BYTES = 32;
@@ -19,11 +20,13 @@ type Receive = (cmd: string, data: Buffer, s: unknown) => unknown;
 export function signPackets(secret: string, log: Logger): Middleware {
   const key = Buffer.from(secret, "utf8");
   const seen = new Map<string, number>();
+  let ownNodeID = "";
   let dropped = 0;
-
-  // The packet type is signed too, so a captured packet cannot be replayed as another command.
-  const mac = (cmd: string, data: Buffer, time: Buffer) => createHmac("sha256", key).update(cmd).update("\n").update(data).update(time).digest();
   let pruned = 0;
+
+  const mac = (cmd: string, target: string, data: Buffer, time: Buffer) =>
+    createHmac("sha256", key).update(`${cmd}\n${target}\n`).update(data).update(time).digest();
+
   const prune = (now: number) => {
     if (now - pruned < 1_000) return;
     pruned = now;
@@ -35,7 +38,8 @@ export function signPackets(secret: string, log: Logger): Middleware {
     const data = packet.subarray(0, packet.length - MAC_BYTES - TIME_BYTES);
     const time = packet.subarray(data.length, data.length + TIME_BYTES);
     const given = packet.subarray(packet.length - MAC_BYTES);
-    if (!timingSafeEqual(given, mac(cmd, data, time))) return null;
+    // Addressed to this node, or to everyone (a broadcast arrives on the same command).
+    if (!timingSafeEqual(given, mac(cmd, ownNodeID, data, time)) && !timingSafeEqual(given, mac(cmd, "", data, time))) return null;
     const now = Date.now();
     if (Math.abs(now - Number(time.readBigUInt64BE())) > MAX_SKEW_MS) return null;
     const id = given.toString("base64");
@@ -47,11 +51,15 @@ export function signPackets(secret: string, log: Logger): Middleware {
 
   return {
     name: "SignPackets",
+    created(broker: ServiceBroker) {
+      ownNodeID = broker.nodeID;
+    },
     transporterSend(next: Send): Send {
       return (topic, data, meta) => {
         const time = Buffer.alloc(TIME_BYTES);
         time.writeBigUInt64BE(BigInt(Date.now()));
-        return next(topic, Buffer.concat([data, time, mac(commandOf(topic), data, time)]), meta);
+        const { cmd, target } = addressOf(topic);
+        return next(topic, Buffer.concat([data, time, mac(cmd, target, data, time)]), meta);
       };
     },
     transporterReceive(next: Receive): Receive {
@@ -67,10 +75,13 @@ export function signPackets(secret: string, log: Logger): Middleware {
 }
 
 /**
- * `MOL-<namespace>.<CMD>[.<target>]` → `<CMD>`, as the receiving side is handed it; balanced topics
- * (REQB, EVENTB) arrive as plain REQ and EVENT.
+ * `MOL-<namespace>.<CMD>[.<nodeID>]` → the command (as the receiver is handed it) and the node it
+ * is addressed to ("" for a broadcast). Balanced topics (REQB, EVENTB) name an action or group, not
+ * a node, and arrive as plain REQ and EVENT.
  */
-function commandOf(topic: string): string {
-  const cmd = topic.split(".")[1] ?? "";
-  return cmd === "REQB" ? "REQ" : cmd === "EVENTB" ? "EVENT" : cmd;
+function addressOf(topic: string): { cmd: string; target: string } {
+  const [, cmd = "", ...rest] = topic.split(".");
+  if (cmd === "REQB") return { cmd: "REQ", target: "" };
+  if (cmd === "EVENTB") return { cmd: "EVENT", target: "" };
+  return { cmd, target: rest.join(".") };
 }

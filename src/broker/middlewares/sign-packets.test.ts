@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../logger.ts";
+import { signPackets } from "./sign-packets.ts";
+
+type Hooks = {
+  created(broker: { nodeID: string }): void;
+  transporterSend(next: (topic: string, data: Buffer) => Promise<void>): (topic: string, data: Buffer, meta: unknown) => Promise<void>;
+  transporterReceive(next: (cmd: string, data: Buffer) => unknown): (cmd: string, data: Buffer, s: unknown) => unknown;
+};
+
+const SECRET = "bus-secret-for-tests-at-least-32-chars";
+
+function node(nodeID: string, secret = SECRET) {
+  const hooks = signPackets(secret, createLogger("silent")) as unknown as Hooks;
+  hooks.created({ nodeID });
+  const sent: Buffer[] = [];
+  const received: string[] = [];
+  const send = hooks.transporterSend(async (_topic, data) => void sent.push(data));
+  const receive = hooks.transporterReceive((cmd, data) => void received.push(`${cmd}:${data.toString()}`));
+  return { send: (topic: string, body: string) => send(topic, Buffer.from(body), {}).then(() => sent.at(-1) as Buffer), receive: (cmd: string, packet: Buffer) => receive(cmd, packet, {}), received };
+}
+
+describe("signed packets", () => {
+  it("reach the node they were sent to, once", async () => {
+    const [a, b] = [node("a"), node("b")];
+    const packet = await a.send("MOL-bazaar.REQ.b", '{"action":"x"}');
+    b.receive("REQ", packet);
+    b.receive("REQ", packet);
+    expect(b.received).toEqual(['REQ:{"action":"x"}']);
+  });
+
+  it("are refused when re-sent to another node, as another command, altered, or signed with another secret", async () => {
+    const [a, c] = [node("a"), node("c")];
+    const packet = await a.send("MOL-bazaar.REQ.b", '{"action":"x"}');
+    c.receive("REQ", packet);
+    const discover = await a.send("MOL-bazaar.DISCOVER.c", '{"sender":"a"}');
+    c.receive("DISCONNECT", discover);
+    const tampered = Buffer.from(discover);
+    tampered[2] = tampered[2] === 0x41 ? 0x42 : 0x41;
+    c.receive("DISCOVER", tampered);
+    c.receive("INFO", await node("a", "another-secret-of-at-least-32-chars!!").send("MOL-bazaar.INFO", "{}"));
+    c.receive("INFO", Buffer.from("{}"));
+    expect(c.received).toEqual([]);
+  });
+
+  it("accept broadcasts on every node", async () => {
+    const [a, b, c] = [node("a"), node("b"), node("c")];
+    const heartbeat = await a.send("MOL-bazaar.HEARTBEAT", '{"cpu":1}');
+    b.receive("HEARTBEAT", heartbeat);
+    c.receive("HEARTBEAT", heartbeat);
+    expect([b.received, c.received]).toEqual([['HEARTBEAT:{"cpu":1}'], ['HEARTBEAT:{"cpu":1}']]);
+  });
+});
