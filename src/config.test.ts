@@ -39,9 +39,10 @@ describe("loadConfig", () => {
     expect(() => loadConfig(env, known)).toThrow(message);
   });
 
-  it("reads per-module database URLs", () => {
-    const config = loadConfig({ CATALOG_DATABASE_URL: "postgres://h/catalog" }, known);
+  it("reads per-module database URLs and role passwords", () => {
+    const config = loadConfig({ CATALOG_DATABASE_URL: "postgres://h/catalog", IDENTITY_DATABASE_PASSWORD: "s3cret" }, known);
     expect(config.moduleDatabaseUrls).toEqual({ catalog: "postgres://h/catalog" });
+    expect(config.moduleDatabasePasswords).toEqual({ identity: "s3cret" });
   });
 });
 

@@ -36,6 +36,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Per-module overrides from `<MODULE>_DATABASE_URL`. */
   moduleDatabaseUrls: Record<string, string>;
+  /** `<MODULE>_DATABASE_PASSWORD`: the password provisioning gives each module's role. */
+  moduleDatabasePasswords: Record<string, string>;
   databasePoolMax: number;
   /**
    * `module`: on PostgreSQL each module connects as its own role owning only its schema (provisioned
@@ -148,9 +150,12 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(namespace)) throw new ConfigError("BUS_NAMESPACE must be 1..64 of [A-Za-z0-9_-]");
 
   const moduleDatabaseUrls: Record<string, string> = {};
+  const moduleDatabasePasswords: Record<string, string> = {};
   for (const name of knownModules) {
     const value = url(env, `${name.toUpperCase()}_DATABASE_URL`, ["postgres:", "postgresql:"]);
     if (value) moduleDatabaseUrls[name] = value;
+    const password = env[`${name.toUpperCase()}_DATABASE_PASSWORD`];
+    if (password) moduleDatabasePasswords[name] = password;
   }
 
   const config: Config = {
@@ -178,6 +183,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     serviceSecret: env.SERVICE_SECRET || undefined,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     moduleDatabaseUrls,
+    moduleDatabasePasswords,
     databasePoolMax: integer(env, "DATABASE_POOL_MAX", 5, 1, 100),
     databaseRoles: oneOf(env, "DATABASE_ROLES", ["module", "shared"] as const, "module"),
     dataDir: path.resolve(env.DATA_DIR || ".data"),

@@ -136,8 +136,9 @@ async function targetFor(name: string, config: Config, embedded: EmbeddedPostgre
   const own = config.moduleDatabaseUrls[name];
   if (own) return { kind: "postgres", url: own, poolMax: config.databasePoolMax };
   if (config.databaseUrl && config.databaseRoles === "module") {
-    await provisionModuleRole(config.databaseUrl, name);
-    return { kind: "postgres", url: moduleUrl(config.databaseUrl, name), poolMax: config.databasePoolMax };
+    const password = config.moduleDatabasePasswords[name];
+    await provisionModuleRole(config.databaseUrl, name, password);
+    return { kind: "postgres", url: moduleUrl(config.databaseUrl, name, password), poolMax: config.databasePoolMax };
   }
   if (config.databaseUrl) return { kind: "postgres", url: config.databaseUrl, poolMax: config.databasePoolMax };
   if (!embedded) throw new Error(`no database for module ${name}`);

@@ -72,6 +72,8 @@ describe("deploy/", () => {
   it("give the service secret to module pods only, and the signing key to identity only", () => {
     const secretsOf = (file: string) => [...read(`k8s/${file}.yaml`).matchAll(/secretRef: \{ name: ([\w-]+) \}/g)].map((m) => m[1]);
     expect(secretsOf("gateway")).not.toContain("bazaar-modules");
+    expect(secretsOf("migrate-job")).toContain("bazaar-db-admin");
+    for (const name of [...modules, "gateway"]) expect(secretsOf(name)).not.toContain("bazaar-db-admin");
     for (const name of modules) {
       expect(secretsOf(name)).toContain("bazaar-modules");
       expect(secretsOf(name).includes("bazaar-identity")).toBe(name === "identity");

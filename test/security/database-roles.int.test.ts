@@ -51,6 +51,14 @@ describe("per-module database roles", () => {
     expect(await as("catalog", "select count(*)::int as n from catalog.products")).toEqual([{ n: 0 }]);
   });
 
+  it("get the password provisioning is given, and connect with it", async () => {
+    await provisionModuleRole(db.url, "catalog", "catalog-password");
+    const [row] = await db.query<{ has: boolean }>("select rolpassword is not null as has from pg_authid where rolname = 'bazaar_catalog'");
+    expect(row?.has).toBe(true);
+    expect(new URL(moduleUrl(db.url, "catalog", "catalog-password")).password).toBe("catalog-password");
+    expect(await as("catalog", "select current_user as who")).toEqual([{ who: "bazaar_catalog" }]);
+  });
+
   it("cannot read another module's tables", async () => {
     await expect(as("catalog", "select * from orders.orders")).rejects.toMatchObject({ code: "42501" });
     await expect(as("orders", "select * from catalog.products")).rejects.toMatchObject({ code: "42501" });
