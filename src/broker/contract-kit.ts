@@ -21,6 +21,8 @@ export interface ActionSpec<P extends TSchema = TSchema, R extends TSchema = TSc
   access: Access;
   /** Calling twice with the same params has the effect of calling once, so the broker may retry it. */
   idempotent: boolean;
+  /** For `internal` actions: the modules allowed to call it (any module when absent). */
+  callers?: readonly string[];
 }
 
 export interface ActionRef<P extends TSchema = TSchema, R extends TSchema = TSchema> extends ActionSpec<P, R> {

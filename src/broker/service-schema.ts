@@ -33,7 +33,7 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
       handler: measured(action.fullName, guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
         const errors = check(ctx.params);
         if (errors) throw validationFailed(errors);
-        const user = await authorize(action.access, { meta: ctx.meta, action: action.fullName, params: ctx.params }, runtime.auth, runtime.serviceSecret);
+        const user = await authorize(action, { meta: ctx.meta, action: action.fullName, params: ctx.params }, runtime.auth, runtime.serviceSecret);
         // Meta flows back to the caller with the answer: a service token must not travel on.
         delete ctx.meta.serviceToken;
         const context = actionContext(ctx, user, runtime, action.fullName);

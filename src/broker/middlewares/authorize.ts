@@ -14,12 +14,19 @@ export interface CallFacts {
   params: unknown;
 }
 
-export async function authorize(access: Access, call: CallFacts, keys: AuthKeys, serviceSecret: string | undefined): Promise<AuthUser | null> {
+export async function authorize(
+  spec: { access: Access; callers?: readonly string[] },
+  call: CallFacts,
+  keys: AuthKeys,
+  serviceSecret: string | undefined,
+): Promise<AuthUser | null> {
+  const { access } = spec;
   if (access === "anyone") return null;
   const bearer = typeof call.meta.authToken === "string" ? call.meta.authToken : undefined;
   if (access === "internal") {
     const module = serviceSecret ? verifyServiceToken(serviceSecret, call.meta.serviceToken, call.action, call.params) : null;
     if (!module) throw forbidden("Only other modules may call this.");
+    if (spec.callers && !spec.callers.includes(module)) throw forbidden(`Module ${module} may not call this.`);
     return bearer ? await keys.verify(bearer) : null;
   }
   const user = bearer ? await keys.verify(bearer) : null;

@@ -90,6 +90,7 @@ export const Catalog = defineContract({
       params: Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true }) }, { additionalProperties: false }),
       result: Type.Object({ items: Type.Array(Product) }),
       access: "internal",
+      callers: ["orders"],
       idempotent: true,
     },
     /**

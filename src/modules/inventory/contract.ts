@@ -39,7 +39,7 @@ export const Inventory = defineContract({
       idempotent: true,
     },
     /**
-     * Holds units for an order, all lines or none. Internal (orders' checkout). Idempotent by
+     * Holds units for an order, all lines or none. Internal, for orders' checkout only. Idempotent by
      * `orderId`: calling again for an order that holds its units answers the same.
      * Errors: `out_of_stock` (409, nothing held), `invalid_state` (409, the order's reservation was
      * already released). Safe to retry.
@@ -48,13 +48,20 @@ export const Inventory = defineContract({
       params: Type.Object({ orderId: Uuid, lines: ReservationLines }, { additionalProperties: false }),
       result: Type.Object({ orderId: Uuid, status: Type.Literal("held") }),
       access: "internal",
+      callers: ["orders"],
       idempotent: true,
     },
     /**
      * Gives back whatever an order holds or bought (held → available, sold → available); nothing to
-     * give back is fine. Internal (orders' compensation). Safe to retry.
+     * give back is fine. Internal, for orders' compensation only. Safe to retry.
      */
-    releaseStock: { params: OrderRef, result: Type.Object({ orderId: Uuid, released: Type.Boolean() }), access: "internal", idempotent: true },
+    releaseStock: {
+      params: OrderRef,
+      result: Type.Object({ orderId: Uuid, released: Type.Boolean() }),
+      access: "internal",
+      callers: ["orders"],
+      idempotent: true,
+    },
   },
   events: {
     /** A held reservation outlived RESERVATION_TTL_S and its units went back on sale. */

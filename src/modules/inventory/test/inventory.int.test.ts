@@ -35,6 +35,9 @@ async function stocked(available: number): Promise<string> {
   return productId;
 }
 
+/** Reserving and releasing is for orders' checkout only. */
+const asOrders: ModuleHarness["callAsModule"] = (action, params) => harness.callAsModule(action, params, "orders");
+
 const deliver = (name: string, payload: object) =>
   harness.events.publish({ id: randomUUID(), name, payload, occurredAt: new Date().toISOString(), requestId: null });
 
@@ -58,23 +61,25 @@ describe("inventory.reserveStock", () => {
     const [a, b] = [await stocked(5), await stocked(5)];
     const orderId = randomUUID();
     const lines = [{ productId: a, quantity: 2 }, { productId: b, quantity: 5 }];
-    expect(await harness.callAsModule(reserveStock, { orderId, lines })).toEqual({ orderId, status: "held" });
-    expect(await harness.callAsModule(reserveStock, { orderId, lines })).toEqual({ orderId, status: "held" });
+    expect(await asOrders(reserveStock, { orderId, lines })).toEqual({ orderId, status: "held" });
+    expect(await asOrders(reserveStock, { orderId, lines })).toEqual({ orderId, status: "held" });
     expect(await harness.call(getStock, { productId: a })).toMatchObject({ available: 3, reserved: 2 });
     expect(await harness.call(getStock, { productId: b })).toMatchObject({ available: 0, reserved: 5 });
   });
 
   it("holds nothing when any line lacks stock", async () => {
     const [a, b] = [await stocked(5), await stocked(1)];
-    const failure = await failureOf(harness.callAsModule(reserveStock, { orderId: randomUUID(), lines: [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }] }));
+    const failure = await failureOf(asOrders(reserveStock, { orderId: randomUUID(), lines: [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }] }));
     expect(failure).toMatchObject({ status: 409, code: "out_of_stock" });
     expect(await harness.call(getStock, { productId: a })).toMatchObject({ available: 5, reserved: 0 });
   });
 
-  it("is for other modules only", async () => {
+  it("is for orders only", async () => {
     const productId = await stocked(1);
     const failure = await failureOf(harness.call(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] }, admin));
     expect(failure).toMatchObject({ status: 403, code: "forbidden" });
+    const fromPayments = await failureOf(harness.callAsModule(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] }, "payments"));
+    expect(fromPayments).toMatchObject({ status: 403, code: "forbidden" });
     expect(await harness.call(getStock, { productId })).toMatchObject({ available: 1, reserved: 0 });
   });
 
@@ -82,7 +87,7 @@ describe("inventory.reserveStock", () => {
     const productId = await stocked(50);
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, () =>
-        harness.callAsModule(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] }).then(
+        asOrders(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] }).then(
           () => "held",
           (error: { type: string }) => error.type,
         ),
@@ -98,13 +103,13 @@ describe("inventory.releaseStock", () => {
   it("gives held units back, and refuses a late reservation for the same order", async () => {
     const productId = await stocked(4);
     const orderId = randomUUID();
-    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 3 }] });
-    expect(await harness.callAsModule(releaseStock, { orderId })).toEqual({ orderId, released: true });
-    expect(await harness.callAsModule(releaseStock, { orderId })).toEqual({ orderId, released: false });
+    await asOrders(reserveStock, { orderId, lines: [{ productId, quantity: 3 }] });
+    expect(await asOrders(releaseStock, { orderId })).toEqual({ orderId, released: true });
+    expect(await asOrders(releaseStock, { orderId })).toEqual({ orderId, released: false });
     expect(await harness.call(getStock, { productId })).toMatchObject({ available: 4, reserved: 0 });
     const unknown = randomUUID();
-    expect(await harness.callAsModule(releaseStock, { orderId: unknown })).toEqual({ orderId: unknown, released: false });
-    const late = await failureOf(harness.callAsModule(reserveStock, { orderId: unknown, lines: [{ productId, quantity: 1 }] }));
+    expect(await asOrders(releaseStock, { orderId: unknown })).toEqual({ orderId: unknown, released: false });
+    const late = await failureOf(asOrders(reserveStock, { orderId: unknown, lines: [{ productId, quantity: 1 }] }));
     expect(late).toMatchObject({ status: 409, code: "invalid_state" });
   });
 });
@@ -113,7 +118,7 @@ describe("order events", () => {
   it("sells held units when the order is paid, once however often the event arrives", async () => {
     const productId = await stocked(3);
     const orderId = randomUUID();
-    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
+    await asOrders(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
     const paid = { id: randomUUID(), name: Orders.events["orders.order.paid"].name, payload: { orderId, userId: customer.id }, occurredAt: new Date().toISOString(), requestId: null };
     await harness.events.publish(paid);
     await harness.events.publish(paid);
@@ -123,7 +128,7 @@ describe("order events", () => {
   it("puts sold units back on sale when a paid order is cancelled", async () => {
     const productId = await stocked(3);
     const orderId = randomUUID();
-    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
+    await asOrders(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
     await deliver("orders.order.paid", { orderId, userId: customer.id });
     await deliver("orders.order.cancelled", { orderId, userId: customer.id, reason: "customer" });
     expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 3, reserved: 0, sold: 0 });
@@ -134,7 +139,7 @@ describe("reservation expiry", () => {
   it("releases a held reservation past its time and announces it", async () => {
     const productId = await stocked(2);
     const orderId = randomUUID();
-    await harness.callAsModule(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
+    await asOrders(reserveStock, { orderId, lines: [{ productId, quantity: 2 }] });
     await harness.db.query("update inventory.reservations set expires_at = now() - interval '1 second' where order_id = $1", [orderId]);
     await vi.waitFor(() => expect(published.map((e) => (e.payload as { orderId: string }).orderId)).toContain(orderId), { timeout: 8_000 });
     expect(await harness.call(getStock, { productId })).toMatchObject({ available: 2, reserved: 0 });
