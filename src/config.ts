@@ -17,6 +17,8 @@ export interface Config {
   /** Whether this process serves HTTP. */
   gateway: boolean;
   logLevel: string;
+  /** Log a span per action call, with the request id as trace id (TRACING=1). */
+  tracing: boolean;
   /** Moleculer namespace and JetStream prefix. */
   namespace: string;
   natsUrl: string | undefined;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     modules,
     gateway: flag(env, "GATEWAY", allModules),
     logLevel,
+    tracing: flag(env, "TRACING", false),
     namespace,
     natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),
     nats: Object.fromEntries(

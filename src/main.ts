@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       natsUrl: config.natsUrl,
       nats: natsOptions(config),
       busSecret,
+      tracing: config.tracing,
       logger,
       logLevel: config.logLevel,
       ...config.broker,

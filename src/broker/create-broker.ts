@@ -6,6 +6,7 @@
 import moleculer, { type BrokerOptions } from "moleculer";
 import type { Logger } from "pino";
 import { describeError } from "./errors.ts";
+import { LogSpanExporter } from "./middlewares/log-spans.ts";
 import { signPackets } from "./middlewares/sign-packets.ts";
 
 const { ServiceBroker } = moleculer;
@@ -17,6 +18,8 @@ export interface BrokerSettings {
   natsUrl?: string;
   /** Extra NATS connection options (credentials, TLS). */
   nats?: Record<string, unknown>;
+  /** Log a span per action call, keyed by the request id (TRACING=1). */
+  tracing?: boolean;
   /** Signs and checks every packet on the bus; required whenever a transporter is used. */
   busSecret?: string;
   logger: Logger;
@@ -63,7 +66,7 @@ export function createBroker(settings: BrokerSettings): Broker {
     // Params are validated by each module's handlers with the contract's schemas (see module.ts).
     validator: false,
     metrics: false,
-    tracing: false,
+    tracing: settings.tracing ? { enabled: true, exporter: [new LogSpanExporter(settings.logger.child({ component: "tracing" })) as never] } : false,
     logLevel: settings.logLevel as BrokerOptions["logLevel"],
     logger: {
       type: "Pino",
