@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Fixture trees hold deliberately broken code for the architecture rules; they are data, not tests.
     exclude: ["**/node_modules/**", "test/architecture/fixtures/**"],
+    // In CI a JSON report as well, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".ci/test-results.json" }]] : ["default"],
   },
 });
