@@ -9,7 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect, JSONCodec, RetentionPolicy, StorageType } from "nats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { JetStreamTransport } from "../../src/broker/events/jetstream-transport.ts";
+import { createLogger } from "../../src/broker/logger.ts";
 import { spawnBazaar, stopAll } from "../../scripts/processes.ts";
 import { freePort } from "../support/topology.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
@@ -66,6 +68,33 @@ describe("deploy/nats/nats-server.conf", () => {
     const gateway = await as("gateway");
     await expect(gateway.jetstreamManager()).rejects.toThrow();
     await gateway.close();
+  });
+
+  it("lets a module consume and acknowledge the events it subscribes to", async () => {
+    const connection = (user: string) => ({ user, pass: password(user) });
+    const log = createLogger("silent");
+    const secret = "s".repeat(32);
+    const orders = await JetStreamTransport.connect({ url, namespace: "bazaar", log, secret, connection: connection("orders") });
+    const payments = await JetStreamTransport.connect({ url, namespace: "bazaar", log, secret, connection: connection("payments") });
+    try {
+      const handled: string[] = [];
+      await payments.subscribe("payments", ["orders.order.placed"], async (event) => void handled.push(event.id));
+      const event = { id: randomUUID(), name: "orders.order.placed", payload: {}, occurredAt: new Date().toISOString(), requestId: null };
+      await orders.publish(event);
+      const admin = await as("orders");
+      const jsm = await admin.jetstreamManager();
+      // Handled, and the ack went through: nothing is left pending for redelivery.
+      await vi.waitFor(async () => {
+        expect(handled).toContain(event.id);
+        const info = await jsm.consumers.info("bazaar_events", "payments__orders-order-placed");
+        expect(info.num_ack_pending).toBe(0);
+        expect(info.ack_floor.stream_seq).toBeGreaterThan(0);
+      }, { timeout: 5_000 });
+      await admin.close();
+    } finally {
+      await orders.close();
+      await payments.close();
+    }
   });
 
   it("is what a bazaar module process connects with", async () => {
