@@ -102,12 +102,16 @@ export async function startOneProcess(env: NodeJS.ProcessEnv = {}): Promise<Topo
   return topologyOf("one-process", launch, stop);
 }
 
-export async function startSplit(env: NodeJS.ProcessEnv = {}): Promise<SplitTopology> {
+/** `perProcess` adds settings for one process (a module name or "gateway"), e.g. its NATS user. */
+export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name: string) => NodeJS.ProcessEnv = () => ({})): Promise<SplitTopology> {
   const db = await createTestDatabase("e2e");
   const namespace = `e2e-${randomBytes(4).toString("hex")}`;
   const launch = await prepare("split", { NATS_URL, DATABASE_URL: db.url, BUS_NAMESPACE: namespace, ...env });
-  const envOf = (name: string): NodeJS.ProcessEnv =>
-    name === "gateway" ? { ...launch.env, MODULES: "none", GATEWAY: "1" } : { ...launch.env, MODULES: name, GATEWAY: "0" };
+  const envOf = (name: string): NodeJS.ProcessEnv => ({
+    ...launch.env,
+    ...(name === "gateway" ? { MODULES: "none", GATEWAY: "1" } : { MODULES: name, GATEWAY: "0" }),
+    ...perProcess(name),
+  });
   const processes = new Map<string, BazaarProcess>();
   for (const name of [...moduleNames(), "gateway"]) processes.set(name, spawnBazaar(name, envOf(name)));
   const stop = async () => {
