@@ -3,9 +3,8 @@
  * anonymous clients, lets each module publish only its own events, keeps the gateway off JetStream,
  * and a bazaar module process connects and starts with its credentials.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect, JSONCodec, RetentionPolicy, StorageType } from "nats";
@@ -13,37 +12,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { JetStreamTransport } from "../../src/broker/events/jetstream-transport.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import { spawnBazaar, stopAll } from "../../scripts/processes.ts";
-import { freePort } from "../support/topology.ts";
+import { startShippedNats, type ShippedNats } from "../support/nats-server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
-const CONFIG = path.resolve(import.meta.dirname, "../../deploy/nats/nats-server.conf");
-const USERS = ["gateway", "identity", "catalog", "inventory", "orders", "payments"];
-const password = (user: string) => `${user}-password-for-tests`;
-
-let server: ChildProcess;
-let store: string;
+let nats: ShippedNats;
 let url: string;
+const password = (user: string) => nats.password(user);
 
 beforeAll(async () => {
-  store = await mkdtemp(path.join(tmpdir(), "bazaar-nats-"));
-  const port = await freePort();
-  url = `nats://127.0.0.1:${port}`;
-  const env = Object.fromEntries(USERS.map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
-  // The shipped file, with only its JetStream store moved to a temporary directory.
-  const config = path.join(store, "nats-server.conf");
-  await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
-  server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port)], { env: { ...process.env, ...env }, stdio: "ignore" });
-  for (let i = 0; i < 50; i++) {
-    const nc = await connect({ servers: url, user: "gateway", pass: password("gateway") }).catch(() => undefined);
-    if (nc) return void (await nc.close());
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("nats-server did not start");
+  nats = await startShippedNats();
+  url = nats.url;
 });
-afterAll(async () => {
-  server?.kill();
-  await rm(store, { recursive: true, force: true });
-});
+afterAll(() => nats?.stop());
 
 const as = (user: string) => connect({ servers: url, user, pass: password(user) });
 

@@ -1,0 +1,45 @@
+/**
+ * A private nats-server running the shipped deploy/nats/nats-server.conf (only its JetStream store
+ * moved to a temporary directory), with a password per user, for tests of the NATS permissions.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { connect } from "nats";
+import { moduleNames } from "../../scripts/processes.ts";
+import { freePort } from "./topology.ts";
+
+const CONFIG = path.resolve(import.meta.dirname, "../../deploy/nats/nats-server.conf");
+
+export interface ShippedNats {
+  url: string;
+  /** The password of a user of the shipped file (a module name or "gateway"). */
+  password(user: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startShippedNats(): Promise<ShippedNats> {
+  const store = await mkdtemp(path.join(tmpdir(), "bazaar-nats-"));
+  const port = await freePort();
+  const url = `nats://127.0.0.1:${port}`;
+  const password = (user: string) => `${user}-password-for-tests`;
+  const env = Object.fromEntries([...moduleNames(), "gateway"].map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
+  const config = path.join(store, "nats-server.conf");
+  await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
+  const server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port)], { env: { ...process.env, ...env }, stdio: "ignore" });
+  const stop = async () => {
+    server.kill();
+    await rm(store, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 50; i++) {
+    const nc = await connect({ servers: url, user: "gateway", pass: password("gateway") }).catch(() => undefined);
+    if (nc) {
+      await nc.close();
+      return { url, password, stop };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error("nats-server did not start");
+}
