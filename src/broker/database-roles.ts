@@ -6,6 +6,12 @@
  */
 import pg from "pg";
 
+/**
+ * One lock for every module's provisioning: modules starting together all grant on the same
+ * database row, and concurrent grants fail with "tuple concurrently updated".
+ */
+const PROVISION_LOCK = "bazaar:provision";
+
 export const roleOf = (module: string) => `bazaar_${module}`;
 
 /** The module's connection URL: the admin URL with the module's role as its user. */
@@ -33,7 +39,7 @@ export async function provisionModuleRole(adminUrl: string, module: string, pass
   client.on("error", () => undefined);
   await client.connect();
   try {
-    await client.query("select pg_advisory_lock(hashtext($1))", [`bazaar:provision:${module}`]);
+    await client.query("select pg_advisory_lock(hashtext($1))", [PROVISION_LOCK]);
     const { rowCount } = await client.query("select 1 from pg_roles where rolname = $1", [role]);
     if (rowCount === 0) await idempotent(client, `create role "${role}" login`);
     if (password !== undefined) await client.query(`alter role "${role}" password ${client.escapeLiteral(password)}`);
@@ -50,7 +56,7 @@ export async function provisionModuleRole(adminUrl: string, module: string, pass
     );
     for (const { kind, name } of owned.rows) await client.query(`alter ${kind} "${module}"."${name}" owner to "${role}"`);
   } finally {
-    await client.query("select pg_advisory_unlock(hashtext($1))", [`bazaar:provision:${module}`]).catch(() => undefined);
+    await client.query("select pg_advisory_unlock(hashtext($1))", [PROVISION_LOCK]).catch(() => undefined);
     await client.end();
   }
 }
