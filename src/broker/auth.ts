@@ -17,6 +17,8 @@ export interface AuthUser {
 }
 
 const ISSUER = "bazaar";
+/** Verified tokens remembered per process, so a client's requests verify its token once. */
+const VERIFIED_CACHE_SIZE = 10_000;
 const AUDIENCE = "bazaar";
 const ALGORITHM = "EdDSA";
 
@@ -31,6 +33,7 @@ export class AuthKeys {
   readonly #jwks: { keys: JWK[] };
   readonly #verify: ReturnType<typeof createLocalJWKSet>;
   readonly #ttlS: number;
+  readonly #verified = new Map<string, { user: AuthUser; expiresAtMs: number }>();
 
   private constructor(signing: { key: KeyObject; kid: string } | undefined, jwks: JWK[], ttlS: number) {
     this.#signingKey = signing?.key;
@@ -81,8 +84,25 @@ export class AuthKeys {
     return { accessToken, expiresIn: this.#ttlS };
   }
 
-  /** The token's user, or null for a malformed, expired, forged or unknown-key token. */
+  /**
+   * The token's user, or null for a malformed, expired, forged or unknown-key token. A token once
+   * verified is remembered until it expires: its bytes cannot change, and the keys of a process do
+   * not (an Ed25519 verification costs more than the rest of a product read).
+   */
   async verify(token: string): Promise<AuthUser | null> {
+    const known = this.#verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.user;
+      this.#verified.delete(token);
+    }
+    const verified = await this.#verifySignature(token);
+    if (!verified) return null;
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
+    this.#verified.set(token, verified);
+    return verified.user;
+  }
+
+  async #verifySignature(token: string): Promise<{ user: AuthUser; expiresAtMs: number } | null> {
     try {
       const { payload } = await jwtVerify(token, this.#verify, {
         algorithms: [ALGORITHM],
@@ -92,7 +112,7 @@ export class AuthKeys {
       });
       const roles = payload.roles;
       if (!Array.isArray(roles) || !roles.every((role) => role === "customer" || role === "admin")) return null;
-      return { id: payload.sub as string, roles };
+      return { user: { id: payload.sub as string, roles }, expiresAtMs: (payload.exp as number) * 1000 };
     } catch {
       return null;
     }

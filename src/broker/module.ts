@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { AuthKeys, AuthUser } from "./auth.ts";
 import type { ActionRef, Contract, EventRef, ParamsOf, ResultOf, Static } from "./contract-kit.ts";
-import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm } from "./database.ts";
+import type { NextDue } from "./background.ts";
+import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm, ModuleSql } from "./database.ts";
 import { CreateEventTables, eventEntities } from "./events/event-tables.ts";
 import type { Publish } from "./events/publisher.ts";
 import type { OutboxRelay } from "./events/relay.ts";
@@ -19,6 +20,8 @@ export interface ModuleRuntime {
   /** The module's name, as in its contract. */
   name: string;
   orm: ModuleOrm;
+  /** Plain SQL on the module's connections (prepared statements), for reads that need no unit of work. */
+  db: ModuleSql;
   tables: EventTables;
   relay: OutboxRelay;
   events: EventTransport;
@@ -47,6 +50,8 @@ export interface ActionContext {
   log: Logger;
   /** A fresh entity manager for this call; a flush commits changes and staged events together. */
   em: ModuleEntityManager;
+  /** Plain SQL, for reads that need no unit of work (cheaper than `em` by far). */
+  db: ModuleSql;
   /** A typed call into another module's contract, carrying this call's identity and request id. */
   call<A extends ActionRef>(action: A, params: ParamsOf<A>): Promise<ResultOf<A>>;
   publish: Publish;
@@ -81,10 +86,15 @@ export function on<E extends EventRef>(event: E, handle: (payload: Static<E["pay
   return { event, handle: handle as Subscription["handle"] };
 }
 
+/** Work a module does in the background: see background.ts for when it runs. */
 export interface BackgroundWork {
   name: string;
-  intervalMs: number;
-  run(): Promise<void>;
+  /** Does the work that is due; may answer in how many ms its next piece falls due. */
+  run(): Promise<NextDue>;
+  /** The longest it waits between runs when nothing wakes it. */
+  fallbackMs: number;
+  /** Events whose handling by this module gives it work: it runs right after each. */
+  wokenBy?: EventRef[];
 }
 
 export interface ModuleDefinition<C extends Contract = Contract> {
@@ -95,7 +105,7 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   subscriptions?(runtime: ModuleRuntime): Subscription[];
   /** Runs once the module's service has started (seed data, background work). */
   started?(runtime: ModuleRuntime): Promise<void>;
-  /** Work the module repeats in the background while its service runs (one run at a time each). */
+  /** Work the module does in the background while its service runs (one run at a time each). */
   background?(runtime: ModuleRuntime): BackgroundWork[];
 }
 

@@ -45,11 +45,17 @@ const isNewestFirstPart = (part: string, index: number) =>
   index === 0 ? /^2\d{3}-/.test(part) && !Number.isNaN(Date.parse(part)) && new Date(part).toISOString() === part : UUID.test(part);
 
 /** The sort key of lists ordered newest first: (createdAt desc, id desc). */
-export const newestFirstKey = (row: { createdAt: Date; id: string }) => [row.createdAt.toISOString(), row.id];
+export const newestFirstKey = (row: { createdAt: Date | string; id: string }) => [typeof row.createdAt === "string" ? row.createdAt : row.createdAt.toISOString(), row.id];
+
+/** The sort key a newest-first cursor carries. */
+export function newestFirstCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = decodeCursor(cursor, 2, isNewestFirstPart) as [string, string];
+  return { createdAt, id };
+}
 
 /** The filter for the rows after `cursor` in newest-first order (a keyset, so pages never shift). */
 export function olderThan(cursor: string) {
-  const [createdAt, id] = decodeCursor(cursor, 2, isNewestFirstPart) as [string, string];
+  const { createdAt, id } = newestFirstCursor(cursor);
   const after = new Date(createdAt);
   return { $or: [{ createdAt: { $lt: after } }, { createdAt: after, id: { $lt: id } }] };
 }

@@ -1,7 +1,8 @@
 /**
  * Turns a module definition into a Moleculer service. Every action validates its params with the
- * contract's schema, verifies its caller, runs with its own entity manager, and nudges the outbox
- * relay; every subscription runs once per event through the inbox.
+ * contract's schema, verifies its caller, and runs with its own entity manager (made only if the
+ * handler uses one); the outbox relay is woken only after a commit that staged an event. Every
+ * subscription runs once per event through the inbox.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import type { AuthUser } from "./auth.ts";
@@ -15,7 +16,7 @@ import type { EventEnvelope } from "./events/transport.ts";
 import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
 import type { ActionContext, ModuleDefinition, ModuleRuntime } from "./module.ts";
-import { startPeriodic, type Periodic } from "./periodic.ts";
+import { startWorker, type Worker } from "./background.ts";
 import { serviceToken } from "./service-identity.ts";
 import { compileCheck } from "./validator.ts";
 
@@ -36,12 +37,15 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
         const user = await authorize(action, { meta: ctx.meta, action: action.fullName, params: ctx.params }, runtime.auth, runtime.serviceSecret);
         // Meta flows back to the caller with the answer: a service token must not travel on.
         delete ctx.meta.serviceToken;
-        const context = actionContext(ctx, user, runtime, action.fullName);
-        const result = await handler(ctx.params, context);
-        // Whatever the handler staged (changes, events) commits together, even if it did not flush.
-        await context.em.flush();
-        runtime.relay.nudge();
-        return result;
+        const unit = actionContext(ctx, user, runtime, action.fullName);
+        try {
+          const result = await handler(ctx.params, unit.context);
+          // Whatever the handler staged (changes, events) commits together, even if it did not flush.
+          await unit.flush();
+          return result;
+        } finally {
+          if (unit.staged()) runtime.relay.nudge();
+        }
       })),
     };
   }
@@ -50,14 +54,17 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
     await runtime.orm.em.fork().getConnection().execute("select 1");
     return { status: "up" };
   };
-  let workers: Periodic[] = [];
+  let workers: Worker[] = [];
   return {
     name,
     actions,
     async started() {
-      await subscribe(module, runtime);
+      const background = module.background?.(runtime) ?? [];
+      workers = background.map((work) => startWorker(work.name, work.run, { fallbackMs: work.fallbackMs, log: runtime.log }));
+      // A worker whose work comes from an event runs right after this module has handled one.
+      const wake = (event: string) => background.forEach((work, i) => work.wokenBy?.some((e) => e.name === event) && workers[i]?.wake());
+      await subscribe(module, runtime, wake);
       await module.started?.(runtime);
-      workers = (module.background?.(runtime) ?? []).map((work) => startPeriodic(work.name, work.intervalMs, work.run, runtime.log));
     },
     async stopped() {
       await Promise.all(workers.map((worker) => worker.stop()));
@@ -84,15 +91,33 @@ export function serviceMeta(runtime: ModuleRuntime, action: string, params: unkn
   return runtime.serviceSecret ? { serviceToken: serviceToken(runtime.serviceSecret, runtime.name, action, params) } : {};
 }
 
-function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: ModuleRuntime, action: string): ActionContext {
+interface UnitOfWork {
+  context: ActionContext;
+  /** Commits what the handler left in its entity manager, if it ever made one. */
+  flush(): Promise<void>;
+  /** Whether anything was staged for the outbox (so the relay has work once it is committed). */
+  staged(): boolean;
+}
+
+function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: ModuleRuntime, action: string): UnitOfWork {
   const requestId = ctx.requestID ?? ctx.id;
-  const em = runtime.orm.em.fork() as ModuleEntityManager;
-  return {
+  let em: ModuleEntityManager | undefined;
+  let staged = false;
+  const onStaged = () => void (staged = true);
+  // Most reads never touch the unit of work: the fork is made on first use only.
+  const emOf = () => (em ??= runtime.orm.em.fork() as ModuleEntityManager);
+  let log: ActionContext["log"] | undefined;
+  const context: ActionContext = {
     user,
     requestId,
     clientIp: ctx.meta.clientIp,
-    log: runtime.log.child({ requestId, action }),
-    em,
+    get log() {
+      return (log ??= runtime.log.child({ requestId, action }));
+    },
+    get em() {
+      return emOf();
+    },
+    db: runtime.db,
     call: async (target, params) => {
       try {
         return await call(ctx as never, target, params, { meta: { ...ctx.meta, ...serviceMeta(runtime, target.fullName, params) } });
@@ -101,12 +126,14 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
         delete ctx.meta.serviceToken;
       }
     },
-    publish: publisherFor(em, runtime.tables.Outbox, requestId),
-    transactional: (work) => em.transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId) })),
+    publish: (event, payload) => publisherFor(emOf(), runtime.tables.Outbox, requestId, onStaged)(event, payload),
+    transactional: (work) =>
+      emOf().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId, onStaged) })),
   };
+  return { context, flush: async () => void (await em?.flush()), staged: () => staged };
 }
 
-async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime): Promise<void> {
+async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handled: (event: string) => void): Promise<void> {
   const subscriptions = module.subscriptions?.(runtime) ?? [];
   if (subscriptions.length === 0) return;
   const name = module.contract.name;
@@ -119,16 +146,20 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime): Prom
     if (errors) throw new Error(`event ${envelope.name} ${envelope.id} does not match its schema: ${JSON.stringify(errors)}`);
     const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
     const labels = { event: envelope.name, consumer: name };
-    let handled: boolean;
+    let first: boolean;
+    let staged = false;
     try {
-      handled = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
-        await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish: publisherFor(em, runtime.tables.Outbox, envelope.requestId) });
+      first = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
+        const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, () => void (staged = true));
+        await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
       });
     } catch (error) {
       eventsHandled.inc({ ...labels, outcome: "failed" });
       throw error;
     }
-    eventsHandled.inc({ ...labels, outcome: handled ? "handled" : "duplicate" });
-    if (handled) runtime.relay.nudge();
+    eventsHandled.inc({ ...labels, outcome: first ? "handled" : "duplicate" });
+    if (!first) return;
+    if (staged) runtime.relay.nudge();
+    handled(envelope.name);
   });
 }

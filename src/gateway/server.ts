@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Broker } from "../broker/create-broker.ts";
+import { accessLogPlugin } from "./plugins/access-log.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { healthRoutes } from "./plugins/health.ts";
@@ -24,7 +25,8 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   const app = Fastify({
     loggerInstance: logger.child({ component: "gateway" }) as FastifyBaseLogger,
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    // The access log writes one line per request instead (plugins/access-log.ts).
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: ONE_MIB,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
@@ -59,6 +61,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser("text/plain");
 
+  await app.register(accessLogPlugin);
   await app.register(errorsPlugin);
   await app.register(notFoundPlugin);
   await app.register(validationPlugin);

@@ -1,17 +1,24 @@
 /**
  * Moves a module's outbox to the event transport. Rows are claimed with FOR UPDATE SKIP LOCKED and
- * a lease in a short transaction, published outside it, then marked: several instances of a module
- * share the work without publishing a row twice, and a crash after publishing only causes a
- * duplicate, which subscribers absorb through their inbox.
+ * a lease in a short transaction, published outside it (several at once), then marked: several
+ * instances of a module share the work without publishing a row twice, and a crash after publishing
+ * only causes a duplicate, which subscribers absorb through their inbox.
+ *
+ * The relay runs when a commit of this process staged an event (`nudge`), when a failed event is due
+ * for its retry, and otherwise every `fallbackMs`, for rows a crashed instance left behind.
  */
 import type { Logger } from "pino";
+import { startWorker, type NextDue, type Worker } from "../background.ts";
 import type { ModuleOrm } from "../database.ts";
 import { eventsPublished, outboxDead, outboxLag } from "../metrics.ts";
 import { TransportUnavailableError, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 export interface RelaySettings {
-  pollIntervalMs: number;
+  /** How often the relay looks for rows it was not told about (left by a crashed instance). */
+  fallbackMs: number;
   batchSize: number;
+  /** Events of one batch in flight to the transport at once. */
+  concurrency: number;
   leaseS: number;
   maxAttempts: number;
 }
@@ -19,7 +26,7 @@ export interface RelaySettings {
 /** An event older than this when relayed means the relay (or the transport) has been falling behind. */
 const LAG_WARNING_MS = 5_000;
 
-export const DEFAULT_RELAY_SETTINGS: RelaySettings = { pollIntervalMs: 250, batchSize: 100, leaseS: 30, maxAttempts: 10 };
+export const DEFAULT_RELAY_SETTINGS: RelaySettings = { fallbackMs: 5_000, batchSize: 100, concurrency: 16, leaseS: 30, maxAttempts: 10 };
 
 interface ClaimedRow {
   id: string;
@@ -36,9 +43,9 @@ export class OutboxRelay {
   readonly #transport: EventTransport;
   readonly #log: Logger;
   readonly #settings: RelaySettings;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
+  #worker: Worker | undefined;
+  /** The earliest retry a failure of the current run scheduled, in ms from now. */
+  #retryInMs: number | undefined;
 
   constructor(orm: ModuleOrm, schema: string, transport: EventTransport, log: Logger, settings = DEFAULT_RELAY_SETTINGS) {
     this.#orm = orm;
@@ -49,32 +56,23 @@ export class OutboxRelay {
   }
 
   start(): void {
-    this.#stopped = false;
-    this.nudge();
+    this.#worker ??= startWorker(`relay ${this.#schema}`, () => this.#relayAll(), { fallbackMs: this.#settings.fallbackMs, log: this.#log });
   }
 
-  /** Relays now rather than at the next poll, e.g. right after a handler staged an event. */
+  /** A commit staged events: relay now rather than at the next fallback run. */
   nudge(): void {
-    if (this.#stopped || this.#running) return;
-    clearTimeout(this.#timer);
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined;
-      if (!this.#stopped) this.#timer = setTimeout(() => this.nudge(), this.#settings.pollIntervalMs);
-    });
+    this.#worker?.wake();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+    await this.#worker?.stop();
+    this.#worker = undefined;
   }
 
-  async #loop(): Promise<void> {
-    try {
-      while (!this.#stopped && (await this.relayBatch()) === this.#settings.batchSize);
-    } catch (error) {
-      this.#log.warn({ err: error }, "outbox relay failed; retrying at the next poll");
-    }
+  async #relayAll(): Promise<NextDue> {
+    this.#retryInMs = undefined;
+    while ((await this.relayBatch()) === this.#settings.batchSize);
+    return this.#retryInMs;
   }
 
   /** Claims, publishes and marks one batch; returns how many rows it claimed. */
@@ -87,7 +85,7 @@ export class OutboxRelay {
       if (lagMs > LAG_WARNING_MS) this.#log.warn({ lagMs, batch: rows.length, event: oldest.name }, "outbox relay is behind");
     }
     const published: string[] = [];
-    for (const row of rows) {
+    await inParallel(rows, this.#settings.concurrency, async (row) => {
       try {
         await this.#transport.publish(toEnvelope(row));
         published.push(row.id);
@@ -95,7 +93,7 @@ export class OutboxRelay {
       } catch (error) {
         await this.#recordFailure(row, error);
       }
-    }
+    });
     if (published.length > 0) {
       await this.#execute(
         `update "${this.#schema}".outbox set published_at = now(), claimed_until = null, last_error = null where id in (${placeholders(published)})`,
@@ -125,6 +123,7 @@ export class OutboxRelay {
     const transportDown = error instanceof TransportUnavailableError;
     const dead = !transportDown && row.attempts >= this.#settings.maxAttempts;
     const retryInS = Math.min(2 ** row.attempts, transportDown ? 30 : 300);
+    this.#retryInMs = Math.min(this.#retryInMs ?? Infinity, retryInS * 1000);
     await this.#execute(
       `update "${this.#schema}".outbox set last_error = ?, claimed_until = now() + make_interval(secs => ?), dead_at = ${dead ? "now()" : "null"} where id = ?`,
       [message.slice(0, 2000), retryInS, row.id],
@@ -137,6 +136,14 @@ export class OutboxRelay {
   #execute<T = unknown>(sql: string, params: unknown[]): Promise<T> {
     return this.#orm.em.fork().getConnection().execute(sql, params) as Promise<T>;
   }
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  }));
 }
 
 function placeholders(values: unknown[]): string {

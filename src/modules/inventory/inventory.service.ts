@@ -24,7 +24,7 @@ export const inventoryModule = defineModule({
   background: (runtime) => [
     {
       name: "expire-reservations",
-      intervalMs: Math.min(runtime.config.inventory.reservationTtlS * 1000, 30_000) / 2,
+      fallbackMs: Math.min(runtime.config.inventory.reservationTtlS * 1000, 30_000) / 2,
       run: () => expireReservations(runtime),
     },
   ],

@@ -17,6 +17,6 @@ export const ordersModule = defineModule({
   handlers: () => ({ placeOrder, getOrder, listOrders, cancelOrder }),
   subscriptions: () => [onPaymentCaptured, onPaymentDeclined, onReservationExpired],
   background: (runtime) => [
-    { name: "abandon-stale-checkouts", intervalMs: (runtime.config.orders.pendingTimeoutS * 1000) / 2, run: () => abandonStaleCheckouts(runtime) },
+    { name: "abandon-stale-checkouts", fallbackMs: (runtime.config.orders.pendingTimeoutS * 1000) / 2, run: () => abandonStaleCheckouts(runtime) },
   ],
 });

@@ -1,5 +1,6 @@
 import { defineModule } from "../../broker/module.ts";
 import { listPayments } from "./actions/list-payments.action.ts";
+import { Orders } from "../orders/contract.ts";
 import { Payments } from "./contract.ts";
 import { SimulatedProvider } from "./domain/simulated-provider.ts";
 import { PaymentEntity } from "./entities/payment.entity.ts";
@@ -16,6 +17,14 @@ export const paymentsModule = defineModule({
   subscriptions: () => [onOrderPlaced, onOrderCancelled],
   background: (runtime) => {
     const provider = new SimulatedProvider(runtime.config.payments);
-    return [{ name: "settle-payments", intervalMs: 200, run: () => settlePayments(runtime, provider) }];
+    return [
+      {
+        name: "settle-payments",
+        run: () => settlePayments(runtime, provider),
+        // Orders bring charges and refunds; the fallback finds rows a crashed instance had leased.
+        wokenBy: [Orders.events["orders.order.placed"], Orders.events["orders.order.cancelled"]],
+        fallbackMs: 5_000,
+      },
+    ];
   },
 });

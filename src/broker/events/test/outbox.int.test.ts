@@ -52,7 +52,7 @@ class RecordingTransport implements EventTransport {
   async close() {}
 }
 
-const settings = { pollIntervalMs: 50, batchSize: 10, leaseS: 30, maxAttempts: 2 };
+const settings = { fallbackMs: 50, batchSize: 10, concurrency: 4, leaseS: 30, maxAttempts: 2 };
 
 describe("outbox relay", () => {
   it("publishes each staged event once, oldest first, and marks it published", async () => {

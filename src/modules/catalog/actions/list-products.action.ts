@@ -1,13 +1,12 @@
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
 import { DEFAULT_LIMIT } from "../../../broker/contract-kit.ts";
+import { statement } from "../../../broker/database.ts";
 import type { ActionContext } from "../../../broker/module.ts";
-import { newestFirstKey, olderThan, toPage } from "../../../broker/pagination.ts";
-import type { Catalog } from "../contract.ts";
-import { ProductEntity } from "../entities/product.entity.ts";
-import { toProduct } from "./product.view.ts";
+import { newestFirstCursor, newestFirstKey, toPage } from "../../../broker/pagination.ts";
+import type { Catalog, Product } from "../contract.ts";
+import { PRODUCT_COLUMNS } from "./product.view.ts";
 
 type ProductPage = ResultOf<typeof Catalog.actions.listProducts>;
-
 
 /**
  * Every word must match and the last may be a prefix ("choc" finds "Chocolate"). PostgreSQL's own
@@ -16,19 +15,31 @@ type ProductPage = ResultOf<typeof Catalog.actions.listProducts>;
  * its prefix mark. The cast (not to_tsquery) keeps the lexemes as they are: to_tsquery would parse
  * them again and split "637e40fe" like a number.
  */
-const PREFIX_QUERY = "(regexp_replace(plainto_tsquery('simple', ?)::text, '''$', ''':*'))::tsquery";
+const prefixQuery = (param: string) => `(regexp_replace(plainto_tsquery('simple', ${param})::text, '''$', ''':*'))::tsquery`;
 
-/** Active products, newest first; keyset pagination on (created_at, id) keeps pages stable. */
+/**
+ * One prepared statement per combination of filters, so each keeps a plan of its own. The keyset
+ * `(created_at, id) < (cursor)` walks the listing indexes newest first; pages never shift.
+ */
+function listing(filters: { category: boolean; q: boolean; cursor: boolean }) {
+  const where = ["p.active"];
+  let n = 0;
+  if (filters.category) where.push(`p.category = $${++n}`);
+  if (filters.q) where.push(`p.search @@ ${prefixQuery(`$${++n}`)}`);
+  if (filters.cursor) where.push(`(p.created_at, p.id) < ($${++n}::timestamptz, $${++n}::uuid)`);
+  const name = `catalog_products_list${filters.category ? "_category" : ""}${filters.q ? "_words" : ""}${filters.cursor ? "_after" : ""}`;
+  return statement(name, `select ${PRODUCT_COLUMNS} from catalog.products p where ${where.join(" and ")} order by p.created_at desc, p.id desc limit $${++n}`);
+}
+
+/** Active products, newest first, filtered by words and category. */
 export async function listProducts(params: ParamsOf<typeof Catalog.actions.listProducts>, ctx: ActionContext): Promise<ProductPage> {
   const limit = params.limit ?? DEFAULT_LIMIT;
-  const qb = ctx.em
-    .createQueryBuilder(ProductEntity, "p")
-    .where({ active: true })
-    .orderBy({ createdAt: "desc", id: "desc" })
-    .limit(limit + 1);
-  if (params.category !== undefined) qb.andWhere({ category: params.category });
-  if (params.q !== undefined) qb.andWhere(`p.search @@ ${PREFIX_QUERY}`, [params.q]);
-  if (params.cursor !== undefined) qb.andWhere(olderThan(params.cursor));
-  const rows = await qb.getResultList();
-  return toPage(rows, limit, toProduct, newestFirstKey);
+  const after = params.cursor === undefined ? undefined : newestFirstCursor(params.cursor);
+  const values: unknown[] = [];
+  if (params.category !== undefined) values.push(params.category);
+  if (params.q !== undefined) values.push(params.q);
+  if (after) values.push(after.createdAt, after.id);
+  values.push(limit + 1);
+  const query = listing({ category: params.category !== undefined, q: params.q !== undefined, cursor: after !== undefined });
+  return toPage(await ctx.db.query<Product>(query, values), limit, (row) => row, newestFirstKey);
 }

@@ -1,3 +1,4 @@
+import { isoTimestamp } from "../../../broker/database.ts";
 import type { Product } from "../contract.ts";
 import type { ProductEntity } from "../entities/product.entity.ts";
 
@@ -15,3 +16,17 @@ export function toProduct(entity: ProductEntity): Product {
     updatedAt: entity.updatedAt.toISOString(),
   };
 }
+
+/** The columns of `catalog.products` (as `p`) that make a `Product` row as it is, for reads without entities. */
+export const PRODUCT_COLUMNS = [
+  "p.id",
+  "p.sku",
+  "p.name",
+  "p.description",
+  `p.price_cents as "priceCents"`,
+  "p.currency",
+  "p.category",
+  "p.active",
+  `${isoTimestamp("p.created_at")} as "createdAt"`,
+  `${isoTimestamp("p.updated_at")} as "updatedAt"`,
+].join(", ");

@@ -2,8 +2,10 @@
  * Charges pending payments and refunds the ones queued for refund, talking to the provider outside
  * any transaction. Rows are leased with FOR UPDATE SKIP LOCKED, so several instances share the work;
  * a transient failure is retried with backoff until PAYMENTS_RETRY_WINDOW_S has passed, then the
- * payment is declined. Every outcome and its event commit together.
+ * payment is declined. Every outcome and its event commit together. It runs as soon as an order is
+ * placed or cancelled (see payments.service.ts) and again when a retry it scheduled falls due.
  */
+import type { NextDue } from "../../../broker/background.ts";
 import { counter } from "../../../broker/metrics.ts";
 import type { ModuleRuntime } from "../../../broker/module.ts";
 import { Payments } from "../contract.ts";
@@ -13,13 +15,20 @@ import { PaymentEntity, type PaymentEntity as Payment } from "../entities/paymen
 const BATCH = 10;
 const outcomes = counter("bazaar_payments_total", "Payment outcomes: captured, declined, refunded", ["outcome"]);
 
-export async function settlePayments(runtime: ModuleRuntime, provider: SimulatedProvider): Promise<void> {
+/** When the next piece of work this run left behind falls due, in ms from now. */
+type Due = { inMs: number | undefined };
+
+export async function settlePayments(runtime: ModuleRuntime, provider: SimulatedProvider): Promise<NextDue> {
+  const next: Due = { inMs: undefined };
   let due: Payment[];
   do {
     due = await lease(runtime);
-    await Promise.all(due.map((payment) => (payment.status === "pending" ? charge(runtime, provider, payment) : refund(runtime, provider, payment))));
+    await Promise.all(due.map((payment) => (payment.status === "pending" ? charge(runtime, provider, payment, next) : refund(runtime, provider, payment, next))));
   } while (due.length === BATCH);
+  return next.inMs;
 }
+
+const dueIn = (next: Due, ms: number) => void (next.inMs = Math.min(next.inMs ?? Infinity, ms));
 
 /** Long enough for a provider answer; a worker that died mid-charge leaves its rows for others after it. */
 function leaseMs(runtime: ModuleRuntime): number {
@@ -55,12 +64,12 @@ async function lease(runtime: ModuleRuntime): Promise<Payment[]> {
   });
 }
 
-async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment): Promise<void> {
+async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment, next: Due): Promise<void> {
   let outcome: "captured" | "declined";
   try {
     outcome = await withinLease(runtime, provider.charge(payment.paymentToken));
   } catch (error) {
-    return retryOrGiveUp(runtime, payment, error);
+    return retryOrGiveUp(runtime, payment, error, next);
   }
   await runtime.transactional(async ({ em, publish }) => {
     const current = await em.findOneOrFail(PaymentEntity, { id: payment.id });
@@ -68,6 +77,7 @@ async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payme
     if (current.status === "voided" && outcome === "captured") {
       // The order was cancelled while the charge was under way: give the money back.
       Object.assign(current, { status: "refunding", attempts: 0, nextAttemptAt: now, updatedAt: now });
+      dueIn(next, 0);
       return;
     }
     if (current.status !== "pending") return;
@@ -81,11 +91,11 @@ async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payme
   });
 }
 
-async function refund(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment): Promise<void> {
+async function refund(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment, next: Due): Promise<void> {
   try {
     await withinLease(runtime, provider.refund(payment.paymentToken));
   } catch (error) {
-    return retryOrGiveUp(runtime, payment, error);
+    return retryOrGiveUp(runtime, payment, error, next);
   }
   await runtime.transactional(async ({ em, publish }) => {
     const current = await em.findOneOrFail(PaymentEntity, { id: payment.id });
@@ -96,7 +106,7 @@ async function refund(runtime: ModuleRuntime, provider: SimulatedProvider, payme
   });
 }
 
-async function retryOrGiveUp(runtime: ModuleRuntime, payment: Payment, error: unknown): Promise<void> {
+async function retryOrGiveUp(runtime: ModuleRuntime, payment: Payment, error: unknown, next: Due): Promise<void> {
   if (!(error instanceof TransientProviderError)) throw error;
   const windowEnds = payment.createdAt.getTime() + runtime.config.payments.retryWindowS * 1000;
   await runtime.transactional(async ({ em, publish }) => {
@@ -113,6 +123,7 @@ async function retryOrGiveUp(runtime: ModuleRuntime, payment: Payment, error: un
     }
     const delayMs = Math.min(500 * 2 ** Math.min(attempts, 10), 30_000);
     Object.assign(current, { attempts, lastError: error.message, nextAttemptAt: new Date(now.getTime() + delayMs), updatedAt: now });
+    dueIn(next, delayMs);
   });
   runtime.log.warn({ orderId: payment.orderId, attempt: payment.attempts + 1, error: error.message }, "payment provider failed; will retry");
 }
