@@ -26,42 +26,6 @@ export interface ModuleData {
 
 export type DatabaseTarget = { kind: "postgres"; url: string; poolMax: number } | { kind: "embedded"; pglite: PGlite };
 
-/** One SQL statement with `$1`-style parameters, named so PostgreSQL parses and plans it once per connection. */
-export interface Statement {
-  name: string;
-  text: string;
-}
-
-const statements = new Map<string, string>();
-
-/** Declares a statement; names are unique in the process (PostgreSQL keys prepared statements by name). */
-export function statement(name: string, text: string): Statement {
-  const known = statements.get(name);
-  if (known !== undefined && known !== text) throw new Error(`two statements are named ${name}`);
-  statements.set(name, text);
-  return { name, text };
-}
-
-/** `column` as the RFC 3339 UTC text the contracts use, formatted by the database. */
-export const isoTimestamp = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/**
- * Plain SQL on the module's own connections, for reads (and single-statement writes) that need no
- * unit of work: no entity is built, and on PostgreSQL the statement is prepared once per connection.
- */
-export interface ModuleSql {
-  query<R extends object>(statement: Statement, params: unknown[]): Promise<R[]>;
-}
-
-export async function moduleSql(orm: ModuleOrm, target: DatabaseTarget): Promise<ModuleSql> {
-  if (target.kind === "embedded") {
-    // PGlite runs a query after any open transaction, never inside it, as a second connection would.
-    return { query: async (st, params) => (await target.pglite.query(st.text, params)).rows as never };
-  }
-  const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
-  return { query: async (st, params) => (await pool.query({ name: st.name, text: st.text, values: params })).rows };
-}
-
 /** Opens the module's ORM, refuses foreign entities, and applies its pending migrations. */
 export async function openModuleDatabase(module: ModuleData, target: DatabaseTarget): Promise<ModuleOrm> {
   const common = {

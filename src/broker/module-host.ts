@@ -7,8 +7,9 @@ import type { Config } from "../config.ts";
 import type { AuthKeys } from "./auth.ts";
 import { call } from "./contract-kit.ts";
 import type { Broker } from "./create-broker.ts";
-import { moduleSql, openModuleDatabase, type DatabaseTarget, type ModuleEntityManager } from "./database.ts";
-import { publisherFor } from "./events/publisher.ts";
+import { openModuleDatabase, type DatabaseTarget, type ModuleEntityManager } from "./database.ts";
+import { moduleSql } from "./module-sql.ts";
+import { publisherFor, type StagedEvent } from "./events/publisher.ts";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./events/relay.ts";
 import type { EventTransport } from "./events/transport.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
@@ -31,7 +32,7 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
   const orm = await openModuleDatabase(data, settings.target);
   const log = settings.log.child({ module: name });
   const relay = new OutboxRelay(orm, name, settings.events, log, settings.relay ?? DEFAULT_RELAY_SETTINGS);
-  const db = await moduleSql(orm, settings.target);
+  const db = await moduleSql(orm, settings.target, name, (events) => relay.handOff(events));
   const runtime: ModuleRuntime = {
     name,
     orm,
@@ -45,14 +46,10 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
     log,
     call: (action, params) => call(broker, action, params, { meta: serviceMeta(runtime, action.fullName, params) }),
     async transactional(work) {
-      let staged = false;
-      try {
-        return await orm.em.fork().transactional((tx) =>
-          work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, tables.Outbox, null, () => void (staged = true)) }),
-        );
-      } finally {
-        if (staged) relay.nudge();
-      }
+      const staged: StagedEvent[] = [];
+      const result = await orm.em.fork().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, tables.Outbox, null, staged) }));
+      relay.handOff(staged);
+      return result;
     },
   };
   broker.createService(serviceSchema(module, runtime));

@@ -7,7 +7,8 @@ import type { Config } from "../config.ts";
 import type { AuthKeys, AuthUser } from "./auth.ts";
 import type { ActionRef, Contract, EventRef, ParamsOf, ResultOf, Static } from "./contract-kit.ts";
 import type { NextDue } from "./background.ts";
-import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm, ModuleSql } from "./database.ts";
+import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm } from "./database.ts";
+import type { ModuleSql } from "./module-sql.ts";
 import { CreateEventTables, eventEntities } from "./events/event-tables.ts";
 import type { Publish } from "./events/publisher.ts";
 import type { OutboxRelay } from "./events/relay.ts";
@@ -30,7 +31,7 @@ export interface ModuleRuntime {
   serviceSecret: string | undefined;
   config: Config;
   log: Logger;
-  /** For background work: a transaction that may publish (the relay is nudged after it commits). */
+  /** For background work: a transaction that may publish (its events are relayed once it commits). */
   transactional: Transactional;
   /** For background work: a typed call into another module's contract, as this module. */
   call<A extends ActionRef>(action: A, params: ParamsOf<A>): Promise<ResultOf<A>>;

@@ -1,8 +1,8 @@
 /**
  * Turns a module definition into a Moleculer service. Every action validates its params with the
  * contract's schema, verifies its caller, and runs with its own entity manager (made only if the
- * handler uses one); the outbox relay is woken only after a commit that staged an event. Every
- * subscription runs once per event through the inbox.
+ * handler uses one); the events a commit staged go to the outbox relay right after it. Every
+ * subscription runs once per event through the inbox, events that arrive together in one transaction.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import type { AuthUser } from "./auth.ts";
@@ -10,12 +10,13 @@ import { call, healthAction, type CallMeta } from "./contract-kit.ts";
 import type { ModuleEntityManager } from "./database.ts";
 import { describeError, validationFailed } from "./errors.ts";
 import { actionDuration, eventsHandled } from "./metrics.ts";
-import { handleOnce } from "./events/inbox.ts";
-import { publisherFor } from "./events/publisher.ts";
+import { batcher } from "./batcher.ts";
+import { handleBatch } from "./events/inbox.ts";
+import { publisherFor, type StagedEvent } from "./events/publisher.ts";
 import type { EventEnvelope } from "./events/transport.ts";
 import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
-import type { ActionContext, ModuleDefinition, ModuleRuntime } from "./module.ts";
+import type { ActionContext, ModuleDefinition, ModuleRuntime, Subscription } from "./module.ts";
 import { startWorker, type Worker } from "./background.ts";
 import { serviceToken } from "./service-identity.ts";
 import { compileCheck } from "./validator.ts";
@@ -38,14 +39,10 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
         // Meta flows back to the caller with the answer: a service token must not travel on.
         delete ctx.meta.serviceToken;
         const unit = actionContext(ctx, user, runtime, action.fullName);
-        try {
-          const result = await handler(ctx.params, unit.context);
-          // Whatever the handler staged (changes, events) commits together, even if it did not flush.
-          await unit.flush();
-          return result;
-        } finally {
-          if (unit.staged()) runtime.relay.nudge();
-        }
+        const result = await handler(ctx.params, unit.context);
+        // Whatever the handler staged (changes, events) commits together, even if it did not flush.
+        await unit.commit();
+        return result;
       })),
     };
   }
@@ -93,17 +90,15 @@ export function serviceMeta(runtime: ModuleRuntime, action: string, params: unkn
 
 interface UnitOfWork {
   context: ActionContext;
-  /** Commits what the handler left in its entity manager, if it ever made one. */
-  flush(): Promise<void>;
-  /** Whether anything was staged for the outbox (so the relay has work once it is committed). */
-  staged(): boolean;
+  /** Commits what the handler left in its entity manager (if it ever made one) and relays its events. */
+  commit(): Promise<void>;
 }
 
 function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: ModuleRuntime, action: string): UnitOfWork {
   const requestId = ctx.requestID ?? ctx.id;
   let em: ModuleEntityManager | undefined;
-  let staged = false;
-  const onStaged = () => void (staged = true);
+  // Events staged in `em`, committed by its flush.
+  const staged: StagedEvent[] = [];
   // Most reads never touch the unit of work: the fork is made on first use only.
   const emOf = () => (em ??= runtime.orm.em.fork() as ModuleEntityManager);
   let log: ActionContext["log"] | undefined;
@@ -126,12 +121,26 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
         delete ctx.meta.serviceToken;
       }
     },
-    publish: (event, payload) => publisherFor(emOf(), runtime.tables.Outbox, requestId, onStaged)(event, payload),
-    transactional: (work) =>
-      emOf().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId, onStaged) })),
+    publish: (event, payload) => publisherFor(emOf(), runtime.tables.Outbox, requestId, staged)(event, payload),
+    async transactional(work) {
+      const own: StagedEvent[] = [];
+      const result = await emOf().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, runtime.tables.Outbox, requestId, own) }));
+      runtime.relay.handOff(own);
+      return result;
+    },
   };
-  return { context, flush: async () => void (await em?.flush()), staged: () => staged };
+  return {
+    context,
+    async commit() {
+      if (!em) return;
+      await em.flush();
+      runtime.relay.handOff(staged.splice(0));
+    },
+  };
 }
+
+/** Events a module handles at once, in one transaction, when they arrive together. */
+const EVENT_BATCH = 64;
 
 async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handled: (event: string) => void): Promise<void> {
   const subscriptions = module.subscriptions?.(runtime) ?? [];
@@ -139,27 +148,28 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handl
   const name = module.contract.name;
   const byEvent = new Map(subscriptions.map((subscription) => [subscription.event.name, subscription]));
   const checks = new Map(subscriptions.map((s) => [s.event.name, compileCheck(s.event.payload)]));
+  const handle = batcher(async (envelopes: EventEnvelope[]) => {
+    const outcome = await handleBatch(runtime.orm, name, name, envelopes, async (envelope, em, staged) => {
+      const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
+      const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, staged);
+      await (byEvent.get(envelope.name) as Subscription).handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
+    });
+    runtime.relay.handOff(outcome.staged);
+    return outcome.results;
+  }, EVENT_BATCH);
   await runtime.events.subscribe(name, [...byEvent.keys()], async (envelope: EventEnvelope) => {
-    const subscription = byEvent.get(envelope.name);
-    if (!subscription) return;
+    if (!byEvent.has(envelope.name)) return;
     const errors = checks.get(envelope.name)?.(envelope.payload);
     if (errors) throw new Error(`event ${envelope.name} ${envelope.id} does not match its schema: ${JSON.stringify(errors)}`);
-    const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
     const labels = { event: envelope.name, consumer: name };
     let first: boolean;
-    let staged = false;
     try {
-      first = await handleOnce(runtime.orm, name, name, envelope, async (em) => {
-        const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, () => void (staged = true));
-        await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
-      });
+      first = await handle(envelope);
     } catch (error) {
       eventsHandled.inc({ ...labels, outcome: "failed" });
       throw error;
     }
     eventsHandled.inc({ ...labels, outcome: first ? "handled" : "duplicate" });
-    if (!first) return;
-    if (staged) runtime.relay.nudge();
-    handled(envelope.name);
+    if (first) handled(envelope.name);
   });
 }

@@ -118,13 +118,21 @@ export function apiSuite(topology: () => Topology) {
       expect(isProblem(text, 415, "unsupported_media_type")).toBe(true);
       const form = await api("POST", "/v1/auth/register", { rawBody: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } });
       expect(isProblem(form, 415, "unsupported_media_type")).toBe(true);
-      const huge = await api("POST", "/v1/auth/register", { body: { email: "a@b.co", password: "12345678", name: "x".repeat(1024 * 1024) }, answeredEarly: true });
+      const huge = await api("POST", "/v1/auth/register", { body: { email: "a@b.co", password: "12345678", name: "x".repeat(1024 * 1024) } });
       expect(isProblem(huge, 413, "payload_too_large")).toBe(true);
       const charset = await api("POST", "/v1/auth/register", {
         rawBody: JSON.stringify({ email: `cs-${unique()}@example.com`, password: "12345678", name: "C" }),
         headers: { "content-type": "application/json; charset=utf-8" },
       });
       expect(charset.status).toBe(201);
+    });
+
+    it("lets every client read its 413, even while its oversized body is still being sent", async () => {
+      // Closing the connection on an unread body resets it, and a client then sees a failed send
+      // instead of the answer (about one in sixty here before the gateway drained such bodies).
+      const body = { email: "a@b.co", password: "12345678", name: "x".repeat(1024 * 1024) };
+      const answers = await Promise.all(Array.from({ length: 60 }, () => api("POST", "/v1/auth/register", { body })));
+      expect(answers.every((answer) => isProblem(answer, 413, "payload_too_large"))).toBe(true);
     });
   });
 

@@ -5,11 +5,13 @@
  * can be inspected and redriven (`npm run dead-letters`).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { AckPolicy, connect, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import { AckPolicy, connect, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
 import type { Logger } from "pino";
 import { TransportUnavailableError, type Delivery, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
+/** Events of one consumer being handled at once (and pulled ahead from the server). */
+const IN_FLIGHT = 64;
 export const SIGNATURE_HEADER = "Bazaar-Signature";
 
 /** The signature an event's bytes carry in the `Bazaar-Signature` header. */
@@ -111,40 +113,50 @@ export class JetStreamTransport implements EventTransport {
     } catch {
       await this.#jsm.consumers.add(this.streamName, config);
     }
-    const messages = await (await this.#js.consumers.get(this.streamName, durable)).consume({ max_messages: 16 });
+    const messages = await (await this.#js.consumers.get(this.streamName, durable)).consume({ max_messages: IN_FLIGHT });
     this.#consumers.push(messages);
     void (async () => {
+      // Several events in flight at once, so that the module can handle those that arrive together in one transaction.
+      const inFlight = new Set<Promise<void>>();
       for await (const message of messages) {
-        if (!this.#verify(message.data, message.headers?.get(SIGNATURE_HEADER))) {
-          // Published by something that does not hold the deployment's secret: never handle it.
-          this.#log.warn({ consumer: durable, subject: message.subject }, "dropped an event without a valid signature");
-          message.term();
-          continue;
-        }
-        const envelope = codec.decode(message.data);
-        if (message.subject !== this.subjectOf(envelope.name)) {
-          // Signed by a member, but published under another event's subject (where NATS lets that member publish).
-          this.#log.warn({ consumer: durable, subject: message.subject, event: envelope.name }, "dropped an event published under a foreign subject");
-          message.term();
-          continue;
-        }
-        try {
-          await deliver(envelope);
-          message.ack();
-        } catch (error) {
-          const attempt = message.info.deliveryCount;
-          const { maxDeliver, backoffMs } = this.#redelivery;
-          if (attempt >= maxDeliver) {
-            await this.#deadLetter(consumer, envelope, error);
-            message.term();
-          } else {
-            const delayMs = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
-            this.#log.warn({ eventId: envelope.id, event: envelope.name, consumer, attempt, err: error, retryInMs: delayMs }, "event handling failed");
-            message.nak(delayMs);
-          }
-        }
+        const handling = this.#handle(consumer, durable, message, deliver)
+          .catch((error) => this.#log.error({ err: error, consumer: durable }, "could not settle an event; JetStream redelivers it"))
+          .finally(() => inFlight.delete(handling));
+        inFlight.add(handling);
+        if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
       }
     })();
+  }
+
+  async #handle(consumer: string, durable: string, message: JsMsg, deliver: Delivery): Promise<void> {
+    if (!this.#verify(message.data, message.headers?.get(SIGNATURE_HEADER))) {
+      // Published by something that does not hold the deployment's secret: never handle it.
+      this.#log.warn({ consumer: durable, subject: message.subject }, "dropped an event without a valid signature");
+      message.term();
+      return;
+    }
+    const envelope = codec.decode(message.data);
+    if (message.subject !== this.subjectOf(envelope.name)) {
+      // Signed by a member, but published under another event's subject (where NATS lets that member publish).
+      this.#log.warn({ consumer: durable, subject: message.subject, event: envelope.name }, "dropped an event published under a foreign subject");
+      message.term();
+      return;
+    }
+    try {
+      await deliver(envelope);
+      message.ack();
+    } catch (error) {
+      const attempt = message.info.deliveryCount;
+      const { maxDeliver, backoffMs } = this.#redelivery;
+      if (attempt >= maxDeliver) {
+        await this.#deadLetter(consumer, envelope, error);
+        message.term();
+      } else {
+        const delayMs = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
+        this.#log.warn({ eventId: envelope.id, event: envelope.name, consumer, attempt, err: error, retryInMs: delayMs }, "event handling failed");
+        message.nak(delayMs);
+      }
+    }
   }
 
   #sign(data: Uint8Array): string {

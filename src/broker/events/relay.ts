@@ -1,20 +1,27 @@
 /**
- * Moves a module's outbox to the event transport. Rows are claimed with FOR UPDATE SKIP LOCKED and
- * a lease in a short transaction, published outside it (several at once), then marked: several
- * instances of a module share the work without publishing a row twice, and a crash after publishing
- * only causes a duplicate, which subscribers absorb through their inbox.
+ * Moves a module's outbox to the event transport.
  *
- * The relay runs when a commit of this process staged an event (`nudge`), when a failed event is due
- * for its retry, and otherwise every `fallbackMs`, for rows a crashed instance left behind.
+ * The fast path: a row is born claimed by the process that commits it (publisher.ts), which hands
+ * it here right after the commit; it is published at once and marked sent, rows committed together
+ * sharing one update. Nothing is read back: an event costs the database one update, shared.
+ *
+ * The fallback: rows whose process died before publishing them, and rows whose publishing failed,
+ * are claimed with FOR UPDATE SKIP LOCKED and a lease once their claim has lapsed, published outside
+ * that short transaction, then marked. Several instances of a module share this work without
+ * publishing a row twice; a crash after publishing only causes a duplicate, which subscribers absorb
+ * through their inbox. It runs when a failed event is due for its retry and otherwise every
+ * `fallbackMs`.
  */
 import type { Logger } from "pino";
 import { startWorker, type NextDue, type Worker } from "../background.ts";
+import { batcher } from "../batcher.ts";
 import type { ModuleOrm } from "../database.ts";
 import { eventsPublished, outboxDead, outboxLag } from "../metrics.ts";
+import type { StagedEvent } from "./publisher.ts";
 import { TransportUnavailableError, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 export interface RelaySettings {
-  /** How often the relay looks for rows it was not told about (left by a crashed instance). */
+  /** How often the relay looks for rows no process is publishing (left by a crash, or due for a retry). */
   fallbackMs: number;
   batchSize: number;
   /** Events of one batch in flight to the transport at once. */
@@ -26,7 +33,17 @@ export interface RelaySettings {
 /** An event older than this when relayed means the relay (or the transport) has been falling behind. */
 const LAG_WARNING_MS = 5_000;
 
-export const DEFAULT_RELAY_SETTINGS: RelaySettings = { fallbackMs: 5_000, batchSize: 100, concurrency: 16, leaseS: 30, maxAttempts: 10 };
+export const DEFAULT_RELAY_SETTINGS: RelaySettings = { fallbackMs: 5_000, batchSize: 100, concurrency: 64, leaseS: 30, maxAttempts: 10 };
+
+/** An outbox row on its way out; `attempts` counts this one. */
+interface Outgoing {
+  id: string;
+  name: string;
+  payload: unknown;
+  requestId: string | null;
+  occurredAt: Date;
+  attempts: number;
+}
 
 interface ClaimedRow {
   id: string;
@@ -43,8 +60,11 @@ export class OutboxRelay {
   readonly #transport: EventTransport;
   readonly #log: Logger;
   readonly #settings: RelaySettings;
+  /** One lane per event name: a slow subscriber of one event never holds up the others. */
+  readonly #lanes = new Map<string, (row: Outgoing) => Promise<void>>();
+  readonly #inFlight = new Set<Promise<void>>();
   #worker: Worker | undefined;
-  /** The earliest retry a failure of the current run scheduled, in ms from now. */
+  /** The earliest retry a failure scheduled since the last fallback run, in ms from then. */
   #retryInMs: number | undefined;
 
   constructor(orm: ModuleOrm, schema: string, transport: EventTransport, log: Logger, settings = DEFAULT_RELAY_SETTINGS) {
@@ -55,32 +75,57 @@ export class OutboxRelay {
     this.#settings = settings;
   }
 
+  #lane(event: string): (row: Outgoing) => Promise<void> {
+    let lane = this.#lanes.get(event);
+    if (!lane) {
+      lane = batcher(async (rows: Outgoing[]) => {
+        await this.#publish(rows);
+        return rows.map(() => undefined);
+      }, this.#settings.batchSize);
+      this.#lanes.set(event, lane);
+    }
+    return lane;
+  }
+
   start(): void {
     this.#worker ??= startWorker(`relay ${this.#schema}`, () => this.#relayAll(), { fallbackMs: this.#settings.fallbackMs, log: this.#log });
   }
 
-  /** A commit staged events: relay now rather than at the next fallback run. */
-  nudge(): void {
-    this.#worker?.wake();
+  /** Publishes events this process has just committed (they were staged already claimed by it). */
+  handOff(events: readonly StagedEvent[]): void {
+    for (const event of events) {
+      const done: Promise<void> = this.#lane(event.name)({ ...event, attempts: 1 })
+        .catch((error) => this.#log.warn({ err: error, eventId: event.id }, "handing an event to the transport failed; the relay will retry it"))
+        .finally(() => this.#inFlight.delete(done));
+      this.#inFlight.add(done);
+    }
   }
 
   async stop(): Promise<void> {
     await this.#worker?.stop();
     this.#worker = undefined;
+    await Promise.all(this.#inFlight);
   }
 
   async #relayAll(): Promise<NextDue> {
+    const due = this.#retryInMs;
     this.#retryInMs = undefined;
     while ((await this.relayBatch()) === this.#settings.batchSize);
-    return this.#retryInMs;
+    return Math.min(this.#retryInMs ?? Infinity, due ?? Infinity, this.#settings.fallbackMs);
   }
 
-  /** Claims, publishes and marks one batch; returns how many rows it claimed. */
+  /** Claims, publishes and marks one batch of rows no process is publishing; returns how many it claimed. */
   async relayBatch(): Promise<number> {
     const rows = await this.#claim();
+    await this.#publish(rows);
+    return rows.length;
+  }
+
+  /** Publishes the rows (several at once), marks the published ones in one update, records the failures. */
+  async #publish(rows: Outgoing[]): Promise<void> {
     const oldest = rows[0];
     if (oldest) {
-      const lagMs = Date.now() - new Date(oldest.occurred_at).getTime();
+      const lagMs = Date.now() - oldest.occurredAt.getTime();
       outboxLag.set({ module: this.#schema }, lagMs / 1000);
       if (lagMs > LAG_WARNING_MS) this.#log.warn({ lagMs, batch: rows.length, event: oldest.name }, "outbox relay is behind");
     }
@@ -100,10 +145,9 @@ export class OutboxRelay {
         published,
       );
     }
-    return rows.length;
   }
 
-  async #claim(): Promise<ClaimedRow[]> {
+  async #claim(): Promise<Outgoing[]> {
     const { batchSize, leaseS } = this.#settings;
     const rows = await this.#execute<ClaimedRow[]>(
       `update "${this.#schema}".outbox set claimed_until = now() + make_interval(secs => ?), attempts = attempts + 1
@@ -114,10 +158,12 @@ export class OutboxRelay {
        returning id, name, payload, request_id, occurred_at, attempts`,
       [leaseS, batchSize],
     );
-    return rows.sort((a, b) => new Date(a.occurred_at).getTime() - new Date(b.occurred_at).getTime());
+    return rows
+      .map((row) => ({ id: row.id, name: row.name, payload: row.payload, requestId: row.request_id, occurredAt: new Date(row.occurred_at), attempts: row.attempts }))
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   }
 
-  async #recordFailure(row: ClaimedRow, error: unknown): Promise<void> {
+  async #recordFailure(row: Outgoing, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     // An outage of the transport says nothing about the event: it is retried until the transport is back.
     const transportDown = error instanceof TransportUnavailableError;
@@ -125,9 +171,10 @@ export class OutboxRelay {
     const retryInS = Math.min(2 ** row.attempts, transportDown ? 30 : 300);
     this.#retryInMs = Math.min(this.#retryInMs ?? Infinity, retryInS * 1000);
     await this.#execute(
-      `update "${this.#schema}".outbox set last_error = ?, claimed_until = now() + make_interval(secs => ?), dead_at = ${dead ? "now()" : "null"} where id = ?`,
-      [message.slice(0, 2000), retryInS, row.id],
+      `update "${this.#schema}".outbox set attempts = ?, last_error = ?, claimed_until = now() + make_interval(secs => ?), dead_at = ${dead ? "now()" : "null"} where id = ?`,
+      [row.attempts, message.slice(0, 2000), retryInS, row.id],
     );
+    this.#worker?.wake();
     if (dead) outboxDead.inc({ module: this.#schema, event: row.name });
     if (dead) this.#log.error({ eventId: row.id, event: row.name, attempts: row.attempts, error: message }, "event dead-lettered in the outbox");
     else this.#log.warn({ eventId: row.id, event: row.name, attempts: row.attempts, error: message, retryInS }, "event delivery failed");
@@ -150,12 +197,6 @@ function placeholders(values: unknown[]): string {
   return values.map(() => "?").join(", ");
 }
 
-function toEnvelope(row: ClaimedRow): EventEnvelope {
-  return {
-    id: row.id,
-    name: row.name,
-    payload: row.payload,
-    occurredAt: new Date(row.occurred_at).toISOString(),
-    requestId: row.request_id,
-  };
+function toEnvelope(row: Outgoing): EventEnvelope {
+  return { id: row.id, name: row.name, payload: row.payload, occurredAt: row.occurredAt.toISOString(), requestId: row.requestId };
 }

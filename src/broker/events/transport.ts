@@ -28,14 +28,16 @@ export interface EventTransport {
 }
 
 /**
- * In one process: publishing delivers to every local subscriber of the event, and fails if any of
- * them fails, so the relay keeps the event and tries again (those that succeeded dedupe it).
+ * In one process: publishing delivers to every local subscriber of the event (at once), and fails
+ * if any of them fails, so the relay keeps the event and tries again (those that succeeded dedupe it).
  */
 export class LocalTransport implements EventTransport {
   readonly #subscribers = new Map<string, { consumer: string; deliver: Delivery }[]>();
 
   async publish(envelope: EventEnvelope): Promise<void> {
-    for (const { deliver } of this.#subscribers.get(envelope.name) ?? []) await deliver(envelope);
+    const outcomes = await Promise.allSettled((this.#subscribers.get(envelope.name) ?? []).map(({ deliver }) => deliver(envelope)));
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   async subscribe(consumer: string, events: string[], deliver: Delivery): Promise<void> {

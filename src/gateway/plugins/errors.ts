@@ -27,6 +27,12 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       return sendProblem(reply, { status: 400, code: "validation_failed", detail: "The request is not valid.", errors });
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      // Fastify would close the connection with the body unread, and closing on unread data resets
+      // it, so the client may never see this answer; kept open, Node reads the rest and drops it
+      // (within the request timeout).
+      reply.removeHeader("connection");
+    }
     if (known) {
       return sendProblem(reply, known.code === "validation_failed" ? { ...known, errors: [{ path: "", message: known.detail }] } : known);
     }

@@ -5,7 +5,9 @@ import { defineContract } from "../../contract-kit.ts";
 import { openModuleDatabase, type ModuleOrm } from "../../database.ts";
 import { createLogger } from "../../logger.ts";
 import { moduleData, type EventTables } from "../../module.ts";
-import { handleOnce } from "../inbox.ts";
+import type { ModuleEntityManager } from "../../database.ts";
+import { handleBatch } from "../inbox.ts";
+import { publisherFor, type StagedEvent } from "../publisher.ts";
 import { OutboxRelay } from "../relay.ts";
 import { TransportUnavailableError, type EventEnvelope, type EventTransport } from "../transport.ts";
 
@@ -116,30 +118,102 @@ describe("outbox relay during a transport outage", () => {
   });
 });
 
+describe("outbox relay, handed the events a commit staged", () => {
+  async function commitStaged(count: number): Promise<StagedEvent[]> {
+    const em = orm.em.fork() as ModuleEntityManager;
+    const staged: StagedEvent[] = [];
+    const publish = publisherFor(em, tables.Outbox, "req-2", staged);
+    for (let i = 0; i < count; i++) publish({ name: "ledger.entry.recorded", payload: {} as never }, { n: i } as never);
+    await em.flush();
+    return staged;
+  }
+
+  it("publishes them at once without claiming them, and marks them in one update", async () => {
+    const staged = await commitStaged(3);
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(orm, "ledger", transport, log, settings);
+    // Born claimed by their committer: the fallback leaves them alone.
+    expect(await relay.relayBatch()).toBe(0);
+    relay.handOff(staged);
+    await relay.stop();
+    expect(transport.published.map((e) => e.id)).toEqual(staged.map((e) => e.id));
+    expect(await db.query("select 1 from ledger.outbox where published_at is null")).toHaveLength(0);
+  });
+
+  it("leaves the events of a process that died before handing them off to the fallback, once their claim lapses", async () => {
+    const staged = await commitStaged(2);
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(orm, "ledger", transport, log, settings);
+    expect(await relay.relayBatch()).toBe(0);
+    await db.query("update ledger.outbox set claimed_until = now() - interval '1 second'");
+    expect(await relay.relayBatch()).toBe(2);
+    // Staged within the same millisecond, so in either order.
+    expect(transport.published.map((e) => e.id).sort()).toEqual(staged.map((e) => e.id).sort());
+  });
+
+  it("keeps a handed-off event that the transport refused, for the fallback's retry", async () => {
+    const [event] = await commitStaged(1);
+    const transport = new RecordingTransport();
+    transport.failWith = new TransportUnavailableError("NATS is down");
+    const relay = new OutboxRelay(orm, "ledger", transport, log, settings);
+    relay.handOff([event as StagedEvent]);
+    await relay.stop();
+    const [row] = await db.query("select attempts, published_at, claimed_until > now() as leased from ledger.outbox where id = $1", [event?.id]);
+    expect(row).toEqual({ attempts: 1, published_at: null, leased: true });
+  });
+});
+
 describe("inbox", () => {
   const envelope = (): EventEnvelope => ({ id: randomUUID(), name: "ledger.entry.recorded", payload: {}, occurredAt: new Date().toISOString(), requestId: null });
+  const once = async (consumer: string, event: EventEnvelope, effect: () => Promise<void>) => {
+    const { results } = await handleBatch(orm, "ledger", consumer, [event], effect);
+    if (results[0] instanceof Error) throw results[0];
+    return results[0];
+  };
 
   it("absorbs a duplicate delivery, e.g. after a relay died between publish and mark-sent", async () => {
     const event = envelope();
     let effects = 0;
     const effect = async () => void effects++;
-    expect(await handleOnce(orm, "ledger", "reports", event, effect)).toBe(true);
-    expect(await handleOnce(orm, "ledger", "reports", event, effect)).toBe(false);
-    expect(await handleOnce(orm, "ledger", "audit", event, effect)).toBe(true);
+    expect(await once("reports", event, effect)).toBe(true);
+    expect(await once("reports", event, effect)).toBe(false);
+    expect(await once("audit", event, effect)).toBe(true);
     expect(effects).toBe(2);
   });
 
   it("forgets an event whose effect failed, so its redelivery runs it again", async () => {
     const event = envelope();
-    await expect(handleOnce(orm, "ledger", "reports", event, async () => { throw new Error("boom"); })).rejects.toThrow("boom");
-    expect(await handleOnce(orm, "ledger", "reports", event, async () => undefined)).toBe(true);
+    await expect(once("reports", event, async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(await once("reports", event, async () => undefined)).toBe(true);
   });
 
   it("runs concurrent duplicates once", async () => {
     const event = envelope();
     let effects = 0;
-    const results = await Promise.all([1, 2, 3, 4].map(() => handleOnce(orm, "ledger", "reports", event, async () => void effects++)));
+    const results = await Promise.all([1, 2, 3, 4].map(() => once("reports", event, async () => void effects++)));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(effects).toBe(1);
+  });
+
+  it("handles a batch in one transaction, an event twice in it once", async () => {
+    const [a, b] = [envelope(), envelope()] as [EventEnvelope, EventEnvelope];
+    const seen: string[] = [];
+    const { results } = await handleBatch(orm, "ledger", "reports", [a, b, a], async (event) => void seen.push(event.id));
+    expect(results).toEqual([true, true, false]);
+    expect(seen).toEqual([a.id, b.id]);
+  });
+
+  it("does not let one failing event hold back the others of its batch, and relays only what committed", async () => {
+    const [good, bad, other] = [envelope(), envelope(), envelope()] as [EventEnvelope, EventEnvelope, EventEnvelope];
+    const { results, staged } = await handleBatch(orm, "ledger", "reports", [good, bad, other], async (event, em, out) => {
+      publisherFor(em, tables.Outbox, null, out)({ name: "ledger.entry.recorded", payload: {} as never }, { of: event.id } as never);
+      if (event.id === bad.id) throw new Error("bad event");
+    });
+    expect(results.map((result) => (result instanceof Error ? result.message : result))).toEqual([true, "bad event", true]);
+    expect(staged.map((event) => (event.payload as { of: string }).of)).toEqual([good.id, other.id]);
+    const handled = await db.query<{ event_id: string }>("select event_id from ledger.inbox where consumer = 'reports'");
+    expect(handled.map((row) => row.event_id).sort()).toEqual([good.id, other.id].sort());
+    const outbox = await db.query<{ payload: { of: string } }>("select payload from ledger.outbox");
+    expect(outbox.map((row) => row.payload.of).sort()).toEqual([good.id, other.id].sort());
   });
 });

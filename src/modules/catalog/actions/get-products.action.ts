@@ -1,5 +1,5 @@
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
-import { statement } from "../../../broker/database.ts";
+import { statement } from "../../../broker/module-sql.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import type { Catalog, Product } from "../contract.ts";
 import { PRODUCT_COLUMNS } from "./product.view.ts";

@@ -1,6 +1,6 @@
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
 import { DEFAULT_LIMIT } from "../../../broker/contract-kit.ts";
-import { statement } from "../../../broker/database.ts";
+import { statement } from "../../../broker/module-sql.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { newestFirstCursor, newestFirstKey, toPage } from "../../../broker/pagination.ts";
 import type { Catalog, Product } from "../contract.ts";

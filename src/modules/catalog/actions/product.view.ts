@@ -1,4 +1,4 @@
-import { isoTimestamp } from "../../../broker/database.ts";
+import { isoTimestamp } from "../../../broker/module-sql.ts";
 import type { Product } from "../contract.ts";
 import type { ProductEntity } from "../entities/product.entity.ts";
 

@@ -24,13 +24,25 @@ export async function releaseReservation(em: ModuleEntityManager, orderId: strin
   return true;
 }
 
-/** Held → sold, when the order is paid. False when there was nothing held to sell. */
+/**
+ * Held → sold, when the order is paid, in one statement: the reservation becomes `committed` and
+ * each of its lines moves from reserved to sold. False when there was nothing held to sell.
+ */
 export async function commitReservation(em: ModuleEntityManager, orderId: string): Promise<boolean> {
-  const reservation = await em.findOne(ReservationEntity, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  if (!reservation || reservation.status !== "held") return false;
-  if (!(await moveStock(em, "sell", reservation.lines))) throw new Error(`stock of order ${orderId} is inconsistent with its reservation`);
-  reservation.status = "committed";
-  reservation.updatedAt = new Date();
-  await em.flush();
+  const [result] = await em.getConnection().execute<{ lines: number | null; sold: number }[]>(
+    `with committed as (
+       update inventory.reservations set status = 'committed', updated_at = now() where order_id = ? and status = 'held' returning lines),
+     sold as (
+       update inventory.stock s set reserved = s.reserved - l.quantity, sold = s.sold + l.quantity, updated_at = now()
+       from committed, jsonb_to_recordset(committed.lines) as l("productId" uuid, quantity integer)
+       where s.product_id = l."productId" and s.reserved >= l.quantity
+       returning 1)
+     select (select jsonb_array_length(lines) from committed) as lines, (select count(*)::int from sold) as sold`,
+    [orderId],
+    "all",
+    em.getTransactionContext(),
+  );
+  if (result?.lines == null) return false;
+  if (result.sold !== result.lines) throw new Error(`stock of order ${orderId} is inconsistent with its reservation`);
   return true;
 }

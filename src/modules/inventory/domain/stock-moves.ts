@@ -5,15 +5,14 @@
 import type { ModuleEntityManager } from "../../../broker/database.ts";
 import type { ReservationLine } from "../entities/reservation.entity.ts";
 
-type Move = "hold" | "sell" | "unhold" | "unsell";
+/** Holding and selling happen in one statement each (migrations/0002, commitReservation); giving back happens here. */
+type Move = "unhold" | "unsell";
 
 const SET: Record<Move, string> = {
-  hold: "available = available - ?, reserved = reserved + ?",
-  sell: "reserved = reserved - ?, sold = sold + ?",
   unhold: "reserved = reserved - ?, available = available + ?",
   unsell: "sold = sold - ?, available = available + ?",
 };
-const GUARD: Record<Move, string> = { hold: "available", sell: "reserved", unhold: "reserved", unsell: "sold" };
+const GUARD: Record<Move, string> = { unhold: "reserved", unsell: "sold" };
 
 /** Moves the lines' units; false (and nothing moved for that line) when a product lacks them. */
 export async function moveStock(em: ModuleEntityManager, move: Move, lines: ReservationLine[]): Promise<boolean> {

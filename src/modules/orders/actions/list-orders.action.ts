@@ -2,11 +2,14 @@ import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
 import { DEFAULT_LIMIT } from "../../../broker/contract-kit.ts";
 import { forbidden } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
-import { newestFirstKey, olderThan, toPage } from "../../../broker/pagination.ts";
-import type { Orders } from "../contract.ts";
-import { OrderEntity, VISIBLE_STATES } from "../entities/order.entity.ts";
-import { toOrder } from "./order.view.ts";
+import { statement } from "../../../broker/module-sql.ts";
+import { newestFirstCursor, newestFirstKey, toPage } from "../../../broker/pagination.ts";
+import type { Order, Orders } from "../contract.ts";
+import { ORDER_COLUMNS, VISIBLE } from "./order.view.ts";
 
+const NEWEST = `select ${ORDER_COLUMNS} from orders.orders o where o.user_id = $1 and ${VISIBLE}`;
+const FIRST_PAGE = statement("orders_list", `${NEWEST} order by o.created_at desc, o.id desc limit $2`);
+const NEXT_PAGE = statement("orders_list_after", `${NEWEST} and (o.created_at, o.id) < ($3::timestamptz, $4::uuid) order by o.created_at desc, o.id desc limit $2`);
 
 /** The caller's orders (or, for an admin, any user's), newest first, keyset-paged on (created_at, id). */
 export async function listOrders(
@@ -16,12 +19,10 @@ export async function listOrders(
   const user = ctx.user as NonNullable<ActionContext["user"]>;
   if (params.userId !== undefined && !user.roles.includes("admin")) throw forbidden("Only admins may list another user's orders.");
   const limit = params.limit ?? DEFAULT_LIMIT;
-  const qb = ctx.em
-    .createQueryBuilder(OrderEntity, "o")
-    .where({ userId: (params.userId ?? user.id).toLowerCase(), status: { $in: VISIBLE_STATES } })
-    .orderBy({ createdAt: "desc", id: "desc" })
-    .limit(limit + 1);
-  if (params.cursor !== undefined) qb.andWhere(olderThan(params.cursor));
-  const rows = await qb.getResultList();
-  return toPage(rows, limit, toOrder, newestFirstKey);
+  const owner = params.userId ?? user.id;
+  const after = params.cursor === undefined ? undefined : newestFirstCursor(params.cursor);
+  const rows = after
+    ? await ctx.db.query<Order>(NEXT_PAGE, [owner, limit + 1, after.createdAt, after.id])
+    : await ctx.db.query<Order>(FIRST_PAGE, [owner, limit + 1]);
+  return toPage(rows, limit, (row) => row, newestFirstKey);
 }

@@ -5,7 +5,7 @@
 import type { ModuleEntityManager } from "../../../broker/database.ts";
 import type { Publish } from "../../../broker/module.ts";
 import { Orders } from "../contract.ts";
-import { OrderEntity, type OrderState } from "../entities/order.entity.ts";
+import type { OrderState } from "../entities/order.entity.ts";
 
 export type CancelReason = "customer" | "payment_declined" | "reservation_expired";
 
@@ -14,13 +14,15 @@ export async function cancel(em: ModuleEntityManager, publish: Publish, orderId:
   // An expired reservation can meet a paid order when the capture arrived after the expiry but before
   // inventory sold the units: they are back on sale, so the order is cancelled (and refunded).
   const from: OrderState[] = reason === "payment_declined" ? ["awaiting_payment"] : ["awaiting_payment", "paid"];
-  const changed = await em.nativeUpdate(
-    OrderEntity,
-    { id: orderId, status: { $in: from } },
-    { status: "cancelled", cancelReason: reason, updatedAt: new Date() },
-  );
-  if (changed === 0) return false;
-  const order = await em.findOneOrFail(OrderEntity, { id: orderId }, { refresh: true });
-  publish(Orders.events["orders.order.cancelled"], { orderId, userId: order.userId, reason });
+  const [cancelled] = await em
+    .getConnection()
+    .execute<{ user_id: string }[]>(
+      `update orders.orders set status = 'cancelled', cancel_reason = ?, updated_at = ? where id = ? and status in (${from.map(() => "?").join(", ")}) returning user_id`,
+      [reason, new Date(), orderId, ...from],
+      "all",
+      em.getTransactionContext(),
+    );
+  if (!cancelled) return false;
+  publish(Orders.events["orders.order.cancelled"], { orderId, userId: cancelled.user_id, reason });
   return true;
 }

@@ -4,28 +4,48 @@
  * 1. claim the idempotency key and record the order as `pending`      ← reject: mark it `rejected`, free the key
  * 2. snapshot prices from the catalog
  * 3. hold the stock (inventory.reserveStock, idempotent by order id)  ← compensate: inventory.releaseStock
- * 4. `pending` → `awaiting_payment` with `orders.order.placed`, in one transaction; payment follows
+ * 4. `pending` → `awaiting_payment` with `orders.order.placed`, in one statement; payment follows
  *    from that event, so a payments outage never stops checkout.
  *
- * A crash between steps leaves a `pending` order, which `abandonStaleCheckouts` compensates after
- * ORDERS_PENDING_TIMEOUT_S; a retry with the same Idempotency-Key resumes it first.
+ * Each step is a single statement that commits by itself. A crash between steps leaves a `pending`
+ * order, which `abandonStaleCheckouts` compensates after ORDERS_PENDING_TIMEOUT_S; a retry with the
+ * same Idempotency-Key meanwhile waits briefly for the first attempt, then answers 503.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
 import { AppError, dependencyUnavailable, describeError } from "../../../broker/errors.ts";
 import { counter } from "../../../broker/metrics.ts";
 import type { ActionContext } from "../../../broker/module.ts";
+import { isUniqueViolation, statement } from "../../../broker/module-sql.ts";
 import { Catalog } from "../../catalog/contract.ts";
 import { Inventory } from "../../inventory/contract.ts";
-import { toOrder } from "../actions/order.view.ts";
+import { ORDER_COLUMNS } from "../actions/order.view.ts";
 import { Orders, type Order } from "../contract.ts";
 import { distinctProducts, priceLines } from "../domain/price-order.ts";
-import { OrderEntity } from "../entities/order.entity.ts";
+import type { OrderState } from "../entities/order.entity.ts";
 
 type Params = ParamsOf<typeof Orders.actions.placeOrder>;
 
 const ordersPlaced = counter("bazaar_orders_placed_total", "Orders accepted at checkout");
+
+const INSERT_PENDING = statement(
+  "orders_insert_pending",
+  `insert into orders.orders (id, user_id, status, items, total_cents, currency, idempotency_key, request_hash, cancel_reason, created_at, updated_at)
+   values ($1, $2, 'pending', $3::jsonb, $4, $5, $6, $7, null, $8, $8)`,
+);
+const PLACE = statement(
+  "orders_place",
+  `update orders.orders o set status = 'awaiting_payment', updated_at = $2 where o.id = $1 and o.status = 'pending' returning ${ORDER_COLUMNS}`,
+);
+/** A rejected order is never shown, and frees its idempotency key: a failed attempt does not use it up. */
+const REJECT = statement("orders_reject_pending", `update orders.orders set status = 'rejected', idempotency_key = null, updated_at = $2 where id = $1 and status = 'pending'`);
+const BY_KEY = statement(
+  "orders_by_idempotency_key",
+  `select ${ORDER_COLUMNS}, o.status as state, o.request_hash as "requestHash" from orders.orders o where o.user_id = $1 and o.idempotency_key = $2`,
+);
+const STATE = statement("orders_state", `select ${ORDER_COLUMNS}, o.status as state from orders.orders o where o.id = $1`);
+
+type Recorded = Order & { state: OrderState; requestHash?: string | null };
 
 export async function placeOrder(params: Params, ctx: ActionContext): Promise<Order> {
   const user = ctx.user as NonNullable<ActionContext["user"]>;
@@ -34,68 +54,53 @@ export async function placeOrder(params: Params, ctx: ActionContext): Promise<Or
   const requestHash = hashOf(request);
 
   if (idempotencyKey !== undefined) {
-    const earlier = await findByKey(ctx, user.id, idempotencyKey);
+    const [earlier] = await ctx.db.query<Recorded>(BY_KEY, [user.id, idempotencyKey]);
     if (earlier) return replay(ctx, earlier, requestHash);
   }
 
   const { items: products } = await ctx.call(Catalog.actions.getProducts, { ids: request.items.map((line) => line.productId) });
   const priced = priceLines(request.items, products);
-  const now = new Date();
-  const order = ctx.em.create(OrderEntity, {
-    id: randomUUID(),
-    userId: user.id,
-    status: "pending",
-    ...priced,
-    idempotencyKey: idempotencyKey ?? null,
-    requestHash,
-    cancelReason: null,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const orderId = randomUUID();
   try {
-    await ctx.em.flush();
+    await ctx.db.query(INSERT_PENDING, [orderId, user.id, JSON.stringify(priced.items), priced.totalCents, priced.currency, idempotencyKey ?? null, requestHash, new Date().toISOString()]);
   } catch (error) {
-    if (!(error instanceof UniqueConstraintViolationException) || idempotencyKey === undefined) throw error;
+    if (!isUniqueViolation(error) || idempotencyKey === undefined) throw error;
     // A concurrent request with the same key won the race: answer what it answers.
-    ctx.em.clear();
-    const winner = await findByKey(ctx, user.id, idempotencyKey);
+    const [winner] = await ctx.db.query<Recorded>(BY_KEY, [user.id, idempotencyKey]);
     if (!winner) throw error;
     return replay(ctx, winner, requestHash);
   }
-  return holdStockAndPlace(ctx, order, request.paymentToken);
+  return holdStockAndPlace(ctx, { orderId, userId: user.id, ...priced }, request.paymentToken);
 }
 
-async function holdStockAndPlace(ctx: ActionContext, order: OrderEntity, paymentToken: string): Promise<Order> {
+async function holdStockAndPlace(
+  ctx: ActionContext,
+  order: { orderId: string; userId: string; items: { productId: string; quantity: number }[]; totalCents: number; currency: string },
+  paymentToken: string,
+): Promise<Order> {
   try {
-    await ctx.call(Inventory.actions.reserveStock, {
-      orderId: order.id,
-      lines: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
-    });
+    await ctx.call(Inventory.actions.reserveStock, { orderId: order.orderId, lines: order.items.map(({ productId, quantity }) => ({ productId, quantity })) });
   } catch (error) {
     const { status } = describeError(error);
     if (status === 409) {
-      await reject(ctx, order.id);
+      await reject(ctx, order.orderId);
       throw (error as AppError).type === "out_of_stock" ? error : dependencyUnavailable();
     }
-    await compensateReservation(ctx, order.id);
+    await compensateReservation(ctx, order.orderId);
     throw error;
   }
-  const placed = await ctx.transactional(async ({ em, publish }) => {
-    const changed = await em.nativeUpdate(OrderEntity, { id: order.id, status: "pending" }, { status: "awaiting_payment", updatedAt: new Date() });
-    if (changed === 0) return false;
-    publish(Orders.events["orders.order.placed"], {
-      orderId: order.id,
-      userId: order.userId,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      paymentToken,
-    });
-    return true;
-  });
+  const placedEvent = { orderId: order.orderId, userId: order.userId, totalCents: order.totalCents, currency: order.currency, paymentToken };
+  const [placed] = await ctx.db.publishing<Order, typeof Orders.events["orders.order.placed"]>(
+    PLACE,
+    [order.orderId, new Date().toISOString()],
+    Orders.events["orders.order.placed"],
+    placedEvent,
+    ctx.requestId,
+  );
   // The stale-checkout sweeper got there first and released the stock.
   if (!placed) throw dependencyUnavailable("Checkout took too long; please try again.");
   ordersPlaced.inc();
-  return toOrder(await ctx.em.findOneOrFail(OrderEntity, { id: order.id }, { refresh: true }));
+  return placed;
 }
 
 /** Compensation for step 3: give back whatever may be held; if inventory cannot be reached, the sweeper will. */
@@ -108,29 +113,28 @@ async function compensateReservation(ctx: ActionContext, orderId: string): Promi
   }
 }
 
-/** A rejected order is never shown, and frees its idempotency key: a failed attempt does not use it up. */
 async function reject(ctx: ActionContext, orderId: string): Promise<void> {
-  await ctx.em.nativeUpdate(OrderEntity, { id: orderId, status: "pending" }, { status: "rejected", idempotencyKey: null, updatedAt: new Date() });
-}
-
-async function findByKey(ctx: ActionContext, userId: string, idempotencyKey: string): Promise<OrderEntity | null> {
-  return ctx.em.findOne(OrderEntity, { userId, idempotencyKey }, { refresh: true });
+  await ctx.db.query(REJECT, [orderId, new Date().toISOString()]);
 }
 
 /** The same key and body answer the first order again; another body is a misuse of the key. */
-async function replay(ctx: ActionContext, earlier: OrderEntity, requestHash: string): Promise<Order> {
+async function replay(ctx: ActionContext, earlier: Recorded, requestHash: string): Promise<Order> {
   if (earlier.requestHash !== requestHash) {
     throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used with another request body.");
   }
-  if (earlier.status !== "pending") return toOrder(earlier);
+  if (earlier.state !== "pending") return visible(earlier);
   // The first attempt is still under way (or crashed mid-way): wait for it briefly.
   for (let waited = 0; waited < 5_000; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const current = await ctx.em.findOne(OrderEntity, { id: earlier.id }, { refresh: true });
-    if (current && current.status !== "pending" && current.status !== "rejected") return toOrder(current);
-    if (!current || current.status === "rejected") break;
+    const [current] = await ctx.db.query<Recorded>(STATE, [earlier.id]);
+    if (current && current.state !== "pending" && current.state !== "rejected") return visible(current);
+    if (!current || current.state === "rejected") break;
   }
   throw dependencyUnavailable("An earlier request with this Idempotency-Key is still being processed; try again.");
+}
+
+function visible({ state: _state, requestHash: _hash, ...order }: Recorded): Order {
+  return order;
 }
 
 function hashOf(request: Params["order"]): string {

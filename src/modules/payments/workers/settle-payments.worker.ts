@@ -8,22 +8,57 @@
 import type { NextDue } from "../../../broker/background.ts";
 import { counter } from "../../../broker/metrics.ts";
 import type { ModuleRuntime } from "../../../broker/module.ts";
+import { isoTimestamp, statement } from "../../../broker/module-sql.ts";
 import { Payments } from "../contract.ts";
 import { TransientProviderError, type SimulatedProvider } from "../domain/simulated-provider.ts";
-import { PaymentEntity, type PaymentEntity as Payment } from "../entities/payment.entity.ts";
+import { PaymentEntity, type PaymentStatus } from "../entities/payment.entity.ts";
 
-const BATCH = 10;
+/** A leased payment, as the worker needs it. */
+interface Payment {
+  id: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  paymentToken: string;
+  status: PaymentStatus;
+  attempts: number;
+  createdAt: string;
+}
+
+/** Takes due rows for a while, so that no other instance works on them meanwhile; one statement. */
+const LEASE = statement(
+  "payments_lease_due",
+  `update payments.payments p set next_attempt_at = now() + make_interval(secs => $1)
+   where p.id in (select id from payments.payments where status in ('pending', 'refunding') and next_attempt_at <= now()
+                  order by next_attempt_at limit $2 for update skip locked)
+   returning p.id, p.order_id as "orderId", p.amount_cents::float8 as "amountCents", p.currency, p.payment_token as "paymentToken",
+             p.status, p.attempts, ${isoTimestamp("p.created_at")} as "createdAt"`,
+);
+const BATCH = 100;
 const outcomes = counter("bazaar_payments_total", "Payment outcomes: captured, declined, refunded", ["outcome"]);
 
 /** When the next piece of work this run left behind falls due, in ms from now. */
 type Due = { inMs: number | undefined };
+
+type Answer = { payment: Payment; outcome: "captured" | "declined" | "refunded" };
 
 export async function settlePayments(runtime: ModuleRuntime, provider: SimulatedProvider): Promise<NextDue> {
   const next: Due = { inMs: undefined };
   let due: Payment[];
   do {
     due = await lease(runtime);
-    await Promise.all(due.map((payment) => (payment.status === "pending" ? charge(runtime, provider, payment, next) : refund(runtime, provider, payment, next))));
+    const answers: Answer[] = [];
+    await Promise.all(
+      due.map(async (payment) => {
+        try {
+          if (payment.status === "pending") answers.push({ payment, outcome: await withinLease(runtime, provider.charge(payment.paymentToken)) });
+          else answers.push({ payment, outcome: (await withinLease(runtime, provider.refund(payment.paymentToken)), "refunded") });
+        } catch (error) {
+          await retryOrGiveUp(runtime, payment, error, next);
+        }
+      }),
+    );
+    if (answers.length > 0) await record(runtime, answers, next);
   } while (due.length === BATCH);
   return next.inMs;
 }
@@ -47,68 +82,53 @@ function withinLease<T>(runtime: ModuleRuntime, answer: Promise<T>): Promise<T> 
   return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function lease(runtime: ModuleRuntime): Promise<Payment[]> {
-  return runtime.transactional(async ({ em }) => {
-    const rows = await em
-      .getConnection()
-      .execute<{ id: string }[]>(
-        `update payments.payments set next_attempt_at = now() + make_interval(secs => ?)
-         where id in (select id from payments.payments where status in ('pending', 'refunding') and next_attempt_at <= now()
-                      order by next_attempt_at limit ? for update skip locked)
-         returning id`,
-        [leaseMs(runtime) / 1000, BATCH],
-        "all",
-        em.getTransactionContext(),
-      );
-    return rows.length === 0 ? [] : em.find(PaymentEntity, { id: { $in: rows.map((row) => row.id) } });
-  });
+function lease(runtime: ModuleRuntime): Promise<Payment[]> {
+  return runtime.db.query<Payment>(LEASE, [leaseMs(runtime) / 1000, BATCH]);
 }
 
-async function charge(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment, next: Due): Promise<void> {
-  let outcome: "captured" | "declined";
-  try {
-    outcome = await withinLease(runtime, provider.charge(payment.paymentToken));
-  } catch (error) {
-    return retryOrGiveUp(runtime, payment, error, next);
-  }
+/**
+ * The provider's answers of one round and their events, in one transaction: a statement per kind
+ * of outcome, whatever the number of payments. A payment no longer in the state it was leased in
+ * was cancelled meanwhile; a capture for it is given back.
+ */
+async function record(runtime: ModuleRuntime, answers: Answer[], next: Due): Promise<void> {
+  const ids = (outcome: Answer["outcome"]) => answers.filter((answer) => answer.outcome === outcome).map((answer) => answer.payment.id);
   await runtime.transactional(async ({ em, publish }) => {
-    const current = await em.findOneOrFail(PaymentEntity, { id: payment.id });
-    const now = new Date();
-    if (current.status === "voided" && outcome === "captured") {
-      // The order was cancelled while the charge was under way: give the money back.
-      Object.assign(current, { status: "refunding", attempts: 0, nextAttemptAt: now, updatedAt: now });
-      dueIn(next, 0);
-      return;
+    /** Moves the payments among `ids` that are still `from` to `set`; answers the ids it moved. */
+    const move = async (ids: string[], from: PaymentStatus, set: string): Promise<Set<string>> => {
+      if (ids.length === 0) return new Set();
+      const rows = await em
+        .getConnection()
+        .execute<{ id: string }[]>(
+          `update payments.payments set ${set}, updated_at = now() where status = '${from}' and id in (${ids.map(() => "?").join(", ")}) returning id`,
+          ids,
+          "all",
+          em.getTransactionContext(),
+        );
+      return new Set(rows.map((row) => row.id));
+    };
+    const captured = await move(ids("captured"), "pending", "status = 'captured', last_error = null");
+    const declined = await move(ids("declined"), "pending", "status = 'declined', last_error = null");
+    const refunded = await move(ids("refunded"), "refunding", "status = 'refunded', last_error = null");
+    const late = ids("captured").filter((id) => !captured.has(id));
+    if ((await move(late, "voided", "status = 'refunding', attempts = 0, next_attempt_at = now()")).size > 0) dueIn(next, 0);
+    for (const { payment, outcome } of answers) {
+      const { id: paymentId, orderId } = payment;
+      if (outcome === "captured" && captured.has(paymentId)) {
+        publish(Payments.events["payments.payment.captured"], { paymentId, orderId, amountCents: payment.amountCents, currency: payment.currency });
+      } else if (outcome === "declined" && declined.has(paymentId)) {
+        publish(Payments.events["payments.payment.declined"], { paymentId, orderId, reason: "declined" });
+      } else if (outcome === "refunded" && refunded.has(paymentId)) {
+        publish(Payments.events["payments.payment.refunded"], { paymentId, orderId });
+      } else continue;
+      outcomes.inc({ outcome });
     }
-    if (current.status !== "pending") return;
-    Object.assign(current, { status: outcome, updatedAt: now, lastError: null });
-    outcomes.inc({ outcome });
-    if (outcome === "captured") {
-      publish(Payments.events["payments.payment.captured"], { paymentId: current.id, orderId: current.orderId, amountCents: current.amountCents, currency: current.currency });
-    } else {
-      publish(Payments.events["payments.payment.declined"], { paymentId: current.id, orderId: current.orderId, reason: "declined" });
-    }
-  });
-}
-
-async function refund(runtime: ModuleRuntime, provider: SimulatedProvider, payment: Payment, next: Due): Promise<void> {
-  try {
-    await withinLease(runtime, provider.refund(payment.paymentToken));
-  } catch (error) {
-    return retryOrGiveUp(runtime, payment, error, next);
-  }
-  await runtime.transactional(async ({ em, publish }) => {
-    const current = await em.findOneOrFail(PaymentEntity, { id: payment.id });
-    if (current.status !== "refunding") return;
-    Object.assign(current, { status: "refunded", updatedAt: new Date(), lastError: null });
-    outcomes.inc({ outcome: "refunded" });
-    publish(Payments.events["payments.payment.refunded"], { paymentId: current.id, orderId: current.orderId });
   });
 }
 
 async function retryOrGiveUp(runtime: ModuleRuntime, payment: Payment, error: unknown, next: Due): Promise<void> {
   if (!(error instanceof TransientProviderError)) throw error;
-  const windowEnds = payment.createdAt.getTime() + runtime.config.payments.retryWindowS * 1000;
+  const windowEnds = new Date(payment.createdAt).getTime() + runtime.config.payments.retryWindowS * 1000;
   await runtime.transactional(async ({ em, publish }) => {
     const current = await em.findOneOrFail(PaymentEntity, { id: payment.id });
     if (current.status !== payment.status) return;
