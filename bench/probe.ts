@@ -34,6 +34,14 @@ export function servicePids(): number[] {
   return ["postgres", "nats-server"].flatMap((name) => (tryRun("pgrep", ["-x", name]) ?? "").split("\n").filter(Boolean).map(Number));
 }
 
+/** Read and write system calls the process has made so far (sockets included). */
+export function syscalls(pid: number): number {
+  const io = existsSync(`/proc/${pid}/io`) ? readFileSync(`/proc/${pid}/io`, "utf8") : "";
+  return Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+}
+
+export const totalSyscalls = (pids: number[]) => pids.reduce((sum, pid) => sum + syscalls(pid), 0);
+
 /** Resident memory in MB. */
 export function rssMb(pid: number): number {
   const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, "utf8") : "";
@@ -88,18 +96,21 @@ export function pinned(cpus: string | undefined, command: string, args: string[]
   return cpus === undefined ? [command, args] : ["taskset", ["-c", cpus, command, ...args]];
 }
 
-/** Transactions the database has committed or rolled back so far (PostgreSQL's own statistics). */
-export async function transactions(url: string): Promise<number> {
+/** One query on a connection of its own. */
+export async function queryOnce<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>(
-      "select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()",
-    );
-    return Number(rows[0]?.n ?? 0);
+    return (await client.query<R>(sql)).rows;
   } finally {
     await client.end();
   }
+}
+
+/** Transactions the database has committed or rolled back so far (PostgreSQL's own statistics). */
+export async function transactions(url: string): Promise<number> {
+  const [row] = await queryOnce<{ n: string }>(url, "select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()");
+  return Number(row?.n ?? 0);
 }
 
 export function machine(): string {

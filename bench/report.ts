@@ -32,9 +32,9 @@ export function markdown(report: Report): string {
   const lines = [`# bazaar bench, ${report.date}`, "", ...report.header.map((line) => `- ${line}`), ""];
   lines.push("## Targets", "", "| target | goal | measured | met |", "|---|---|---|:-:|");
   for (const target of report.targets) lines.push(`| ${target.what} | ${target.goal} | ${target.measured} | ${target.met ? "yes" : "**no**"} |`);
-  lines.push("", "## Reads", "", "| scenario | server | req/s | p50 ms | p99 ms | errors | node CPU µs/req | db + NATS CPU µs/req | RSS MB | × baseline |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+  lines.push("", "## Reads", "", "| scenario | server | req/s | p50 ms | p99 ms | errors | node CPU µs/req | db + NATS CPU µs/req | syscalls/req | RSS MB | × baseline |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const row of report.reads) {
-    lines.push(`| ${row.scenario} | ${row.server} | ${f(row.result.rps)} | ${f(row.result.p50, 1)} | ${f(row.result.p99, 1)} | ${row.result.errors} | ${f(row.cpuUsPerRequest)} | ${f(row.serviceCpuUsPerRequest)} | ${rss(row.rssMb)} | ${f(row.ratio, 2)} |`);
+    lines.push(`| ${row.scenario} | ${row.server} | ${f(row.result.rps)} | ${f(row.result.p50, 1)} | ${f(row.result.p99, 1)} | ${row.result.errors} | ${f(row.cpuUsPerRequest)} | ${f(row.serviceCpuUsPerRequest)} | ${f(row.syscallsPerRequest, 1)} | ${rss(row.rssMb)} | ${f(row.ratio, 2)} |`);
   }
   lines.push("", "## Checkout (one line, to `paid`)", "", "| server | orders/s | 201 p50 ms | 201 p99 ms | 201→paid p50 ms | 201→paid p99 ms | errors | unpaid | node CPU µs/order | db + NATS CPU µs/order | RSS MB | last paid after load s | stock invariant |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
   for (const row of report.checkouts) {

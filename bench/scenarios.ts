@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { LoadPlan, LoadResult } from "./load.ts";
-import { pinned, rssMb, servicePids, totalCpuMs, transactions } from "./probe.ts";
+import { pinned, queryOnce, rssMb, servicePids, totalCpuMs, totalSyscalls, transactions } from "./probe.ts";
 import { adminToken, api } from "./seed.ts";
 import type { Server } from "./servers.ts";
 
@@ -17,6 +17,8 @@ export interface Settings {
   durationS: number;
   loadCpus: string | undefined;
   workDir: string;
+  /** The database the servers use, if the bench can reach it (to wait for autovacuum before measuring). */
+  databaseUrl?: string;
 }
 
 export interface Measured {
@@ -26,13 +28,26 @@ export interface Measured {
   cpuUsPerRequest: number;
   /** CPU time of PostgreSQL and NATS per request, in µs (the servers' core spends it too). */
   serviceCpuUsPerRequest: number;
+  /** Read and write system calls of the server's processes per request. */
+  syscallsPerRequest: number;
   rssMb: number[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until no autovacuum works on the database (it would run on the servers' core, unmeasured). */
+export async function quiesce(databaseUrl: string | undefined): Promise<void> {
+  if (!databaseUrl) return;
+  for (let i = 0; i < 120; i++) {
+    const [row] = await queryOnce<{ n: number }>(databaseUrl, "select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'");
+    if (!row?.n) return;
+    await sleep(500);
+  }
+}
+
 /** Drives the server with bench/load.ts on the load core; CPU is counted over the measured run only. */
 export async function measureLoad(server: Server, plan: Omit<LoadPlan, "baseUrl" | "connections" | "warmupS" | "durationS">, settings: Settings): Promise<Measured> {
+  await quiesce(settings.databaseUrl);
   const full: LoadPlan = { baseUrl: server.baseUrl, connections: settings.connections, warmupS: settings.warmupS, durationS: settings.durationS, ...plan };
   const [command, args] = pinned(settings.loadCpus, process.execPath, [path.join(import.meta.dirname, "load.ts"), JSON.stringify(full)]);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -41,6 +56,8 @@ export async function measureLoad(server: Server, plan: Omit<LoadPlan, "baseUrl"
   let services: number[] = [];
   let servicesBefore = 0;
   let servicesAfter = 0;
+  let syscallsBefore = 0;
+  let syscallsAfter = 0;
   let result: LoadResult | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     if (line === "measuring") {
@@ -48,8 +65,10 @@ export async function measureLoad(server: Server, plan: Omit<LoadPlan, "baseUrl"
       services = servicePids();
       servicesBefore = totalCpuMs(services);
       cpuBefore = totalCpuMs(server.pids);
+      syscallsBefore = totalSyscalls(server.pids);
     } else if (line.startsWith("{")) {
       cpuAfter = totalCpuMs(server.pids);
+      syscallsAfter = totalSyscalls(server.pids);
       servicesAfter = totalCpuMs(services);
       result = JSON.parse(line) as LoadResult;
     }
@@ -60,6 +79,7 @@ export async function measureLoad(server: Server, plan: Omit<LoadPlan, "baseUrl"
     result,
     cpuUsPerRequest: result.requests > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests : 0,
     serviceCpuUsPerRequest: result.requests > 0 ? ((servicesAfter - servicesBefore) * 1000) / result.requests : 0,
+    syscallsPerRequest: result.requests > 0 ? (syscallsAfter - syscallsBefore) / result.requests : 0,
     rssMb: server.pids.map(rssMb),
   };
 }
@@ -161,6 +181,7 @@ export interface IdleMeasured {
  * statistics up to 10 s after its last transaction, so the window opens after that much quiet.
  */
 export async function measureIdle(server: Server, databaseUrl: string, modules: number, windowS = 10): Promise<IdleMeasured> {
+  await quiesce(databaseUrl);
   await sleep(11_000);
   const before = await transactions(databaseUrl);
   await sleep(windowS * 1000);
