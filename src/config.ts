@@ -60,10 +60,13 @@ export interface Config {
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   rateLimit: { max: number; windowS: number; loginMaxFailures: number };
+  /** The gateway's copies of cacheable reads (0 s: none); see src/broker/read-cache.ts. */
+  cache: { ttlS: number; maxEntries: number };
   broker: { requestTimeoutMs: number; heartbeatIntervalS: number; heartbeatTimeoutS: number };
   payments: { latencyMs: number; failureRate: number; retryWindowS: number };
   inventory: { reservationTtlS: number };
-  orders: { pendingTimeoutS: number };
+  /** `checkoutConcurrency`: checkouts at once per orders process, the rest wait in turn; 0, no limit. */
+  orders: { pendingTimeoutS: number; checkoutConcurrency: number };
 }
 
 export class ConfigError extends Error {
@@ -203,6 +206,10 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       windowS: integer(env, "RATE_LIMIT_WINDOW_S", 60, 1, 86_400),
       loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
     },
+    cache: {
+      ttlS: integer(env, "CACHE_TTL_S", nodeEnv === "production" ? 30 : 0, 0, 86_400),
+      maxEntries: integer(env, "CACHE_MAX_ENTRIES", 10_000, 1, 10_000_000),
+    },
     broker: {
       requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 300_000),
       heartbeatIntervalS: integer(env, "HEARTBEAT_INTERVAL_S", 2, 1, 60),
@@ -215,7 +222,10 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     },
     // Longer than the payment retry window, so a reservation outlives every payment attempt.
     inventory: { reservationTtlS: integer(env, "RESERVATION_TTL_S", 1800, 5, 7 * 86_400) },
-    orders: { pendingTimeoutS: integer(env, "ORDERS_PENDING_TIMEOUT_S", 60, 2, 3600) },
+    orders: {
+      pendingTimeoutS: integer(env, "ORDERS_PENDING_TIMEOUT_S", 60, 2, 3600),
+      checkoutConcurrency: integer(env, "ORDERS_CHECKOUT_CONCURRENCY", 0, 0, 10_000),
+    },
   };
   checkCombination(config, knownModules.length);
   return config;

@@ -13,6 +13,7 @@ import { openModuleDatabase, type DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
 import { createLogger } from "./broker/logger.ts";
 import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
+import { NatsEventObserver } from "./broker/events/nats-observer.ts";
 import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
 import { hostModule } from "./broker/module-host.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
@@ -83,7 +84,15 @@ async function main(): Promise<void> {
       closers.push(() => new Promise((resolve) => ops.close(resolve)));
     }
     if (config.gateway) {
-      const gateway = await buildGateway(broker, config, logger);
+      // The gateway's cache hears of changes made elsewhere from the events on the bus (in one
+      // process, from the local transport itself).
+      const observer = !config.natsUrl
+        ? (events as LocalTransport)
+        : config.cache.ttlS > 0
+          ? await NatsEventObserver.connect({ url: config.natsUrl, namespace: config.namespace, secret: busSecret as string, log: logger, connection: natsOptions(config) })
+          : undefined;
+      if (observer instanceof NatsEventObserver) closers.push(() => observer.close());
+      const gateway = await buildGateway(broker, config, logger, observer);
       closers.push(() => gateway.close());
       await gateway.listen({ host: config.host, port: config.port });
     }

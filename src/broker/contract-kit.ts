@@ -23,6 +23,21 @@ export interface ActionSpec<P extends TSchema = TSchema, R extends TSchema = TSc
   idempotent: boolean;
   /** For `internal` actions: the modules allowed to call it (any module when absent). */
   callers?: readonly string[];
+  /** A read whose answers callers may keep, on the terms declared here (read-cache.ts). */
+  cache?: CacheSpec;
+}
+
+/**
+ * When a kept answer stops being true. Only for actions open to anyone, whose answer depends on
+ * nothing but the `key` param.
+ */
+export interface CacheSpec {
+  /** The param that identifies an answer; events and changing actions carry it under the same name. */
+  key: string;
+  /** This module's events after which the answer for their payload's `key` may have changed. */
+  evictedBy: readonly string[];
+  /** This module's actions that change the answer for their params' `key`: whoever calls one sees the change at once. */
+  changedBy: readonly string[];
 }
 
 export interface ActionRef<P extends TSchema = TSchema, R extends TSchema = TSchema> extends ActionSpec<P, R> {

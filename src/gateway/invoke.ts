@@ -5,10 +5,13 @@
 import type { FastifyRequest } from "fastify";
 import { call, type ActionRef, type ParamsOf, type ResultOf } from "../broker/contract-kit.ts";
 import type { Broker } from "../broker/create-broker.ts";
+import type { ReadCache } from "../broker/read-cache.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
     broker: Broker;
+    /** This gateway's copies of cacheable reads, when CACHE_TTL_S is set. */
+    readCache: ReadCache | undefined;
   }
   interface FastifyRequest {
     /** The bearer token from `Authorization`, unverified; modules verify it. */
@@ -16,11 +19,17 @@ declare module "fastify" {
   }
 }
 
-export function invoke<A extends ActionRef>(request: FastifyRequest, action: A, params: ParamsOf<A>): Promise<ResultOf<A>> {
-  return call(request.server.broker, action, params, {
+export async function invoke<A extends ActionRef>(request: FastifyRequest, action: A, params: ParamsOf<A>): Promise<ResultOf<A>> {
+  const cache = request.server.readCache;
+  const copy = cache && action.cache ? cache.lookup(action, params) : undefined;
+  if (copy?.hit) return copy.value as ResultOf<A>;
+  const result = await call(request.server.broker, action, params, {
     requestID: request.id,
     meta: { authToken: request.bearerToken, clientIp: request.ip },
   });
+  copy?.store(result);
+  cache?.changed(action, params);
+  return result;
 }
 
 /** OpenAPI metadata for a route backed by `action`: who may call it shows as a security requirement. */

@@ -6,6 +6,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Broker } from "../broker/create-broker.ts";
+import type { EventObserver } from "../broker/events/transport.ts";
+import { ReadCache } from "../broker/read-cache.ts";
 import { accessLogPlugin } from "./plugins/access-log.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
@@ -21,7 +23,7 @@ import { routeSets } from "./routes/index.ts";
 
 const ONE_MIB = 1024 * 1024;
 
-export async function buildGateway(broker: Broker, config: Config, logger: Logger): Promise<FastifyInstance> {
+export async function buildGateway(broker: Broker, config: Config, logger: Logger, events: EventObserver | undefined): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger.child({ component: "gateway" }) as FastifyBaseLogger,
     genReqId: requestIdOf,
@@ -58,6 +60,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
     },
   });
   app.decorate("broker", broker);
+  app.decorate("readCache", await readCacheFor(config, events));
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser("text/plain");
 
@@ -73,4 +76,14 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });
   for (const set of routeSets) await app.register(set.routes);
   return app;
+}
+
+/** The gateway's copies of cacheable reads, evicted by the events it observes; none without CACHE_TTL_S. */
+async function readCacheFor(config: Config, events: EventObserver | undefined): Promise<ReadCache | undefined> {
+  if (config.cache.ttlS === 0) return undefined;
+  if (!events) throw new Error("a gateway with CACHE_TTL_S needs to observe the bus's events");
+  const cache = new ReadCache(routeSets.flatMap((set) => Object.values(set.contract.actions)), config.cache);
+  events.onGap(() => cache.clear());
+  await events.observe(cache.events, (envelope) => cache.evict(envelope.name, envelope.payload));
+  return cache;
 }

@@ -238,6 +238,8 @@ export function apiSuite(topology: () => Topology) {
       expect((await api("GET", `/v1/products/${product.id}`)).body).toEqual(product);
       const patched = await api("PATCH", `/v1/products/${product.id}`, { token: adminToken, body: { priceCents: 450, description: "Warm light" } });
       expect(patched.body).toMatchObject({ priceCents: 450, description: "Warm light", sku });
+      // Read through the gateway that made the change: its copy, if it keeps one, is gone already.
+      expect((await api("GET", `/v1/products/${product.id}`)).body).toEqual(patched.body);
       expect(isProblem(await api("PATCH", `/v1/products/${product.id}`, { token: adminToken, body: {} }), 400, "validation_failed")).toBe(true);
       expect(isProblem(await api("PATCH", `/v1/products/${product.id}`, { token: adminToken, body: { sku: "NEW" } }), 400, "validation_failed")).toBe(true);
       const deleted = await api("DELETE", `/v1/products/${product.id}`, { token: adminToken });

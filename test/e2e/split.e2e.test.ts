@@ -5,7 +5,8 @@ import { commerceSuite } from "./commerce.suite.ts";
 
 let topology: Topology;
 beforeAll(async () => {
-  topology = await startSplit();
+  // With the gateway's cache on, as in production: every read and change of the suite goes through it.
+  topology = await startSplit({ CACHE_TTL_S: "300" });
 });
 afterAll(() => topology?.stop());
 

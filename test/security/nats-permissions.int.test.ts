@@ -50,6 +50,26 @@ describe("deploy/nats/nats-server.conf", () => {
     await gateway.close();
   });
 
+  it("lets the gateway hear the catalog's product events, for its cache, and no other events", async () => {
+    const gateway = await as("gateway");
+    const catalog = await as("catalog");
+    try {
+      const heard: string[] = [];
+      gateway.subscribe("bazaar.events.catalog.product.updated", { callback: (_error, message) => heard.push(message.subject) });
+      const refused = new Promise<Error | null>((resolve) => {
+        gateway.subscribe("bazaar.events.orders.order.placed", { callback: (error) => resolve(error) });
+      });
+      await gateway.flush();
+      catalog.publish("bazaar.events.catalog.product.updated", JSONCodec().encode({ id: randomUUID() }));
+      await catalog.flush();
+      await vi.waitFor(() => expect(heard).toEqual(["bazaar.events.catalog.product.updated"]));
+      expect(String(await refused)).toMatch(/permissions violation/i);
+    } finally {
+      await catalog.close();
+      await gateway.close();
+    }
+  });
+
   it("lets a module consume and acknowledge the events it subscribes to", async () => {
     const connection = (user: string) => ({ user, pass: password(user) });
     const log = createLogger("silent");

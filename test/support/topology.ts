@@ -34,6 +34,8 @@ export interface SplitTopology extends Topology {
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a killed process again with the same settings. */
   restart(name: string): void;
+  /** Starts one more gateway on the same bus (e.g. to see another node's cache); it stops with the topology. */
+  addGateway(env?: NodeJS.ProcessEnv): Promise<{ baseUrl: string }>;
 }
 
 export async function freePort(): Promise<number> {
@@ -134,6 +136,14 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name:
     },
     restart(name) {
       processes.set(name, spawnBazaar(name, envOf(name)));
+    },
+    async addGateway(env = {}) {
+      const port = await freePort();
+      const name = `gateway-${processes.size}`;
+      processes.set(name, spawnBazaar(name, { ...envOf("gateway"), PORT: String(port), ...env }));
+      const baseUrl = `http://127.0.0.1:${port}`;
+      await waitUntilReady(baseUrl);
+      return { baseUrl };
     },
   };
 }

@@ -19,6 +19,14 @@ export function signatureOf(secret: string, data: Uint8Array): string {
   return createHmac("sha256", secret).update(data).digest("base64");
 }
 
+/** Whether `signature` is the one `data` carries when signed with `secret`. */
+export function verifySignature(secret: string, data: Uint8Array, signature: string | undefined): boolean {
+  if (!signature) return false;
+  const expected = Buffer.from(signatureOf(secret, data));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
 export interface RedeliverySettings {
   /** Deliveries of one event to one consumer before it is dead-lettered. */
   maxDeliver: number;
@@ -84,7 +92,7 @@ export class JetStreamTransport implements EventTransport {
     // The message id lets JetStream drop a republished duplicate within its dedupe window.
     const data = codec.encode(envelope);
     const h = headers();
-    h.set(SIGNATURE_HEADER, this.#sign(data));
+    h.set(SIGNATURE_HEADER, signatureOf(this.#secret, data));
     try {
       await this.#js.publish(this.subjectOf(envelope.name), data, { msgID: envelope.id, headers: h });
     } catch (error) {
@@ -129,7 +137,7 @@ export class JetStreamTransport implements EventTransport {
   }
 
   async #handle(consumer: string, durable: string, message: JsMsg, deliver: Delivery): Promise<void> {
-    if (!this.#verify(message.data, message.headers?.get(SIGNATURE_HEADER))) {
+    if (!verifySignature(this.#secret, message.data, message.headers?.get(SIGNATURE_HEADER))) {
       // Published by something that does not hold the deployment's secret: never handle it.
       this.#log.warn({ consumer: durable, subject: message.subject }, "dropped an event without a valid signature");
       message.term();
@@ -157,17 +165,6 @@ export class JetStreamTransport implements EventTransport {
         message.nak(delayMs);
       }
     }
-  }
-
-  #sign(data: Uint8Array): string {
-    return signatureOf(this.#secret, data);
-  }
-
-  #verify(data: Uint8Array, signature: string | undefined): boolean {
-    if (!signature) return false;
-    const expected = Buffer.from(this.#sign(data));
-    const given = Buffer.from(signature);
-    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   async close(): Promise<void> {

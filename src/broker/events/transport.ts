@@ -19,6 +19,15 @@ export class TransportUnavailableError extends Error {
 
 export type Delivery = (envelope: EventEnvelope) => Promise<void>;
 
+/** Best-effort notice of events as they are published, for a node's caches: nothing durable waits on it. */
+export interface EventObserver {
+  /** Calls `listener` for every event of these names published from now on. */
+  observe(events: string[], listener: (envelope: EventEnvelope) => void): Promise<void>;
+  /** Calls `listener` whenever notices may have been missed (the connection to the bus dropped). */
+  onGap(listener: () => void): void;
+  close(): Promise<void>;
+}
+
 export interface EventTransport {
   /** Resolves once the event is durably accepted for delivery (or, locally, delivered). */
   publish(envelope: EventEnvelope): Promise<void>;
@@ -30,15 +39,24 @@ export interface EventTransport {
 /**
  * In one process: publishing delivers to every local subscriber of the event (at once), and fails
  * if any of them fails, so the relay keeps the event and tries again (those that succeeded dedupe it).
+ * Observers hear of each event as it is published; in one process they never miss one.
  */
-export class LocalTransport implements EventTransport {
+export class LocalTransport implements EventTransport, EventObserver {
   readonly #subscribers = new Map<string, { consumer: string; deliver: Delivery }[]>();
+  readonly #observers = new Map<string, ((envelope: EventEnvelope) => void)[]>();
 
   async publish(envelope: EventEnvelope): Promise<void> {
+    for (const listener of this.#observers.get(envelope.name) ?? []) listener(envelope);
     const outcomes = await Promise.allSettled((this.#subscribers.get(envelope.name) ?? []).map(({ deliver }) => deliver(envelope)));
     const failed = outcomes.find((outcome) => outcome.status === "rejected");
     if (failed) throw failed.reason;
   }
+
+  async observe(events: string[], listener: (envelope: EventEnvelope) => void): Promise<void> {
+    for (const name of events) this.#observers.set(name, [...(this.#observers.get(name) ?? []), listener]);
+  }
+
+  onGap(): void {}
 
   async subscribe(consumer: string, events: string[], deliver: Delivery): Promise<void> {
     for (const name of events) {
@@ -50,5 +68,6 @@ export class LocalTransport implements EventTransport {
 
   async close(): Promise<void> {
     this.#subscribers.clear();
+    this.#observers.clear();
   }
 }

@@ -1,5 +1,6 @@
 /** Every module's routes, with the module each one needs: `/health/ready` checks exactly these. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Contract } from "../../broker/contract-kit.ts";
 import { Catalog } from "../../modules/catalog/contract.ts";
 import { Identity } from "../../modules/identity/contract.ts";
 import { Inventory } from "../../modules/inventory/contract.ts";
@@ -11,10 +12,10 @@ import { inventoryRoutes } from "./inventory/index.ts";
 import { ordersRoutes } from "./orders/index.ts";
 import { paymentsRoutes } from "./payments/index.ts";
 
-export const routeSets: { module: string; routes: FastifyPluginAsyncTypebox }[] = [
-  { module: Identity.name, routes: identityRoutes },
-  { module: Catalog.name, routes: catalogRoutes },
-  { module: Inventory.name, routes: inventoryRoutes },
-  { module: Orders.name, routes: ordersRoutes },
-  { module: Payments.name, routes: paymentsRoutes },
+export const routeSets: { module: string; contract: Contract; routes: FastifyPluginAsyncTypebox }[] = [
+  { module: Identity.name, contract: Identity, routes: identityRoutes },
+  { module: Catalog.name, contract: Catalog, routes: catalogRoutes },
+  { module: Inventory.name, contract: Inventory, routes: inventoryRoutes },
+  { module: Orders.name, contract: Orders, routes: ordersRoutes },
+  { module: Payments.name, contract: Payments, routes: paymentsRoutes },
 ];

@@ -80,8 +80,17 @@ export const Catalog = defineContract({
      * publishes nothing. Admins only. Errors: `not_found` (404). Safe to retry.
      */
     deactivateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true },
-    /** One product, active or not. Anyone. Errors: `not_found`. Safe to retry. */
-    getProduct: { params: ProductId, result: Product, access: "anyone", idempotent: true },
+    /**
+     * One product, active or not. Anyone. Errors: `not_found`. Safe to retry. Cacheable: a change
+     * through the caller's node shows at once, elsewhere once the product's event arrives.
+     */
+    getProduct: {
+      params: ProductId,
+      result: Product,
+      access: "anyone",
+      idempotent: true,
+      cache: { key: "id", evictedBy: ["catalog.product.updated", "catalog.product.deactivated"], changedBy: ["updateProduct", "deactivateProduct"] },
+    },
     /**
      * Several products by id, active or not, for other modules (orders snapshots prices with it).
      * Unknown ids are simply absent from `items`. Internal. Safe to retry.
