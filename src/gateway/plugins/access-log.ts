@@ -7,7 +7,8 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 
 export const accessLogPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request completed");
+    done();
   });
 });

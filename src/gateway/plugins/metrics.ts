@@ -4,10 +4,11 @@ import fp from "fastify-plugin";
 import { httpDuration, registry } from "../../broker/metrics.ts";
 
 export const metricsPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     // The route pattern, not the URL: ids in paths would make a series per order.
     const route = request.routeOptions.url ?? "unmatched";
     httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   app.get("/metrics", { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
