@@ -5,12 +5,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import path from "node:path";
-import { moduleNames } from "../scripts/processes.ts";
+import { moduleNames, NODE_FLAGS } from "../scripts/processes.ts";
 import { freePort } from "../test/support/topology.ts";
 import { pinned } from "./probe.ts";
 import { ADMIN } from "./seed.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
+const MAIN = "src/main.ts";
 
 export interface Server {
   name: string;
@@ -37,7 +38,8 @@ interface Child {
 }
 
 function launch(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, options: StartOptions): Child {
-  const [command, argv] = pinned(options.cpus, process.execPath, [...(options.nodeFlags ?? []), path.join(root, script), ...args]);
+  const flags = script === MAIN ? NODE_FLAGS : [];
+  const [command, argv] = pinned(options.cpus, process.execPath, [...flags, ...(options.nodeFlags ?? []), path.join(root, script), ...args]);
   const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const log = createWriteStream(path.join(options.logDir, `${name}.log`), { flags: "a" });
   child.stdout?.pipe(log);
@@ -134,11 +136,11 @@ export async function startBazaar(options: BazaarOptions): Promise<Server> {
   const started = performance.now();
   const children =
     options.topology === "one-process"
-      ? [launch(options.name, "src/main.ts", [], env, options)]
+      ? [launch(options.name, MAIN, [], env, options)]
       : options.topology === "gateway"
-        ? [launch(options.name, "src/main.ts", [], { ...env, MODULES: "none", GATEWAY: "1" }, options)]
+        ? [launch(options.name, MAIN, [], { ...env, MODULES: "none", GATEWAY: "1" }, options)]
         : [...moduleNames(), "gateway"].map((name) =>
-          launch(`${options.name}-${name}`, "src/main.ts", [], {
+          launch(`${options.name}-${name}`, MAIN, [], {
             ...env,
             ...(name === "gateway" ? { MODULES: "none", GATEWAY: "1" } : { MODULES: name, GATEWAY: "0" }),
             ...options.perProcess?.(name),

@@ -3,11 +3,19 @@
  * gateway, over NATS) or a single process. Used by `npm run start:split` and by the end-to-end tests.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const MAIN = path.join(root, "src/main.ts");
+
+/**
+ * The V8 flags `npm start` runs bazaar with (package.json is their one home): every process started
+ * from here runs with the same ones.
+ */
+export const NODE_FLAGS: string[] = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
+  .split(" ")
+  .filter((word) => word.startsWith("--"));
 
 /** Module names are their folder names under src/modules. */
 export function moduleNames(): string[] {
@@ -25,7 +33,7 @@ export interface BazaarProcess {
 }
 
 export function spawnBazaar(name: string, env: NodeJS.ProcessEnv, output: "inherit" | "ignore" | "pipe" = "inherit"): BazaarProcess {
-  const child = spawn(process.execPath, [MAIN], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", output, output] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", output, output] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { name, child, exited };
 }

@@ -5,8 +5,6 @@
  */
 import { EntitySchema, type Options } from "@mikro-orm/core";
 import { Migrator } from "@mikro-orm/migrations";
-import { PgliteDriver } from "@mikro-orm/pglite";
-import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { MikroORM, type SqlEntityManager } from "@mikro-orm/sql";
 import type { MigrationObject } from "@mikro-orm/core";
 import type { PGlite } from "@electric-sql/pglite";
@@ -44,10 +42,11 @@ export async function openModuleDatabase(module: ModuleData, target: DatabaseTar
       snapshot: false,
     },
   } satisfies Partial<Options>;
+  // Each driver is loaded only where it is used: a process on PostgreSQL never loads PGlite's.
   const orm =
     target.kind === "postgres"
-      ? await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: target.url, pool: { min: 0, max: target.poolMax } })
-      : await MikroORM.init({ ...common, driver: PgliteDriver, dbName: module.name, driverOptions: { pglite: target.pglite } });
+      ? await MikroORM.init({ ...common, driver: (await import("@mikro-orm/postgresql")).PostgreSqlDriver, clientUrl: target.url, pool: { min: 0, max: target.poolMax } })
+      : await MikroORM.init({ ...common, driver: (await import("@mikro-orm/pglite")).PgliteDriver, dbName: module.name, driverOptions: { pglite: target.pglite } });
   try {
     assertOwnEntitiesOnly(orm, module);
     await migrate(orm, module.name, target.kind === "postgres" ? target.url : undefined);

@@ -2,9 +2,10 @@
  * The embedded PostgreSQL (PGlite) that lets `npm start` run with no database server. Nothing in
  * PGlite stops two processes opening one data dir and losing writes, so a lock file holds it.
  */
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
+import { readTemplate } from "./embedded-template.ts";
 
 export interface EmbeddedPostgres {
   pglite: PGlite;
@@ -16,7 +17,12 @@ export async function openEmbeddedPostgres(dataDir: string): Promise<EmbeddedPos
   const lockFile = path.join(dataDir, "pglite.lock");
   await acquireLock(lockFile);
   try {
-    const pglite = await PGlite.create({ dataDir: path.join(dataDir, "pglite") });
+    const clusterDir = path.join(dataDir, "pglite");
+    const isNew = await access(clusterDir).then(() => false, () => true);
+    // Loaded only where a process keeps its data in PGlite: a process on PostgreSQL never pays for it.
+    const { PGlite } = await import("@electric-sql/pglite");
+    const template = isNew ? await readTemplate() : undefined;
+    const pglite = await PGlite.create({ dataDir: clusterDir, ...(template ? { loadDataDir: template } : {}) });
     return {
       pglite,
       async close() {

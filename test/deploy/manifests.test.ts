@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { moduleNames } from "../../scripts/processes.ts";
+import { moduleNames, NODE_FLAGS } from "../../scripts/processes.ts";
 
 const deploy = path.resolve(import.meta.dirname, "../../deploy");
 const read = (file: string) => readFileSync(path.join(deploy, file), "utf8");
@@ -24,10 +24,12 @@ describe("deploy/", () => {
     expect(modules).toEqual(expect.arrayContaining(["identity", "catalog"]));
   });
 
-  it("Dockerfile runs the one entry point on Node 24", () => {
+  it("Dockerfile runs the one entry point on Node 24, with the V8 flags of npm start", () => {
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toMatch(/^FROM node:24/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "src\/main\.ts"\]$/m);
+    expect(NODE_FLAGS.length).toBeGreaterThan(0);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+    expect(cmd).toEqual(["node", ...NODE_FLAGS, "src/main.ts"]);
   });
 
   it("compose files parse; the split one runs each module and a gateway in its own container", () => {
