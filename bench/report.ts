@@ -27,6 +27,12 @@ export interface Report {
 
 const f = (value: number, digits = 0) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const rss = (values: number[]) => values.map((value) => f(value)).join(" + ");
+/** The error count, and which answers they were when there were any. */
+const errors = (result: Measured["result"]) => {
+  if (result.errors === 0) return "0";
+  const odd = Object.entries(result.statuses).filter(([status]) => !status.startsWith("2")).map(([status, count]) => `${count}× ${status}`);
+  return `${result.errors} (${odd.join(", ") || "no answer"})`;
+};
 
 export function markdown(report: Report): string {
   const lines = [`# bazaar bench, ${report.date}`, "", ...report.header.map((line) => `- ${line}`), ""];
@@ -34,11 +40,11 @@ export function markdown(report: Report): string {
   for (const target of report.targets) lines.push(`| ${target.what} | ${target.goal} | ${target.measured} | ${target.met ? "yes" : "**no**"} |`);
   lines.push("", "## Reads", "", "| scenario | server | req/s | p50 ms | p99 ms | errors | node CPU µs/req | db + NATS CPU µs/req | syscalls/req | RSS MB | × baseline |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const row of report.reads) {
-    lines.push(`| ${row.scenario} | ${row.server} | ${f(row.result.rps)} | ${f(row.result.p50, 1)} | ${f(row.result.p99, 1)} | ${row.result.errors} | ${f(row.cpuUsPerRequest)} | ${f(row.serviceCpuUsPerRequest)} | ${f(row.syscallsPerRequest, 1)} | ${rss(row.rssMb)} | ${f(row.ratio, 2)} |`);
+    lines.push(`| ${row.scenario} | ${row.server} | ${f(row.result.rps)} | ${f(row.result.p50, 1)} | ${f(row.result.p99, 1)} | ${errors(row.result)} | ${f(row.cpuUsPerRequest)} | ${f(row.serviceCpuUsPerRequest)} | ${f(row.syscallsPerRequest, 1)} | ${rss(row.rssMb)} | ${f(row.ratio, 2)} |`);
   }
   lines.push("", "## Checkout (one line, to `paid`)", "", "| server | orders/s | 201 p50 ms | 201 p99 ms | 201→paid p50 ms | 201→paid p99 ms | errors | unpaid | node CPU µs/order | db + NATS CPU µs/order | RSS MB | last paid after load s | stock invariant |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
   for (const row of report.checkouts) {
-    lines.push(`| ${row.server} | ${f(row.ordersPerS)} | ${f(row.result.p50, 1)} | ${f(row.result.p99, 1)} | ${f(row.paidP50)} | ${f(row.paidP99)} | ${row.result.errors} | ${row.unpaid} | ${f(row.cpuUsPerRequest)} | ${f(row.serviceCpuUsPerRequest)} | ${rss(row.rssMb)} | ${f(row.settleS, 1)} | ${row.invariant.ok ? "holds" : "**broken**"}: ${row.invariant.detail} |`);
+    lines.push(`| ${row.server} | ${f(row.ordersPerS)} | ${f(row.result.p50, 1)} | ${f(row.result.p99, 1)} | ${f(row.paidP50)} | ${f(row.paidP99)} | ${errors(row.result)} | ${row.unpaid} | ${f(row.cpuUsPerRequest)} | ${f(row.serviceCpuUsPerRequest)} | ${rss(row.rssMb)} | ${f(row.settleS, 1)} | ${row.invariant.ok ? "holds" : "**broken**"}: ${row.invariant.detail} |`);
   }
   lines.push("", "## Idle (no traffic, 10 s)", "", "| server | modules | statements/s | per module |", "|---|--:|--:|--:|");
   for (const row of report.idle) lines.push(`| ${row.server} | ${row.modules} | ${f(row.statementsPerS, 1)} | ${f(row.statementsPerS / row.modules, 2)} |`);

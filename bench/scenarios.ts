@@ -35,14 +35,19 @@ export interface Measured {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no autovacuum works on the database (it would run on the servers' core, unmeasured). */
+/**
+ * Leaves the database nothing to do on the servers' core during a measurement: no autovacuum at
+ * work, and the writes of the previous scenario checkpointed (else the checkpointer flushes them
+ * in the middle of the next one, and its CPU counts against whatever runs then).
+ */
 export async function quiesce(databaseUrl: string | undefined): Promise<void> {
   if (!databaseUrl) return;
   for (let i = 0; i < 120; i++) {
     const [row] = await queryOnce<{ n: number }>(databaseUrl, "select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'");
-    if (!row?.n) return;
+    if (!row?.n) break;
     await sleep(500);
   }
+  await queryOnce(databaseUrl, "checkpoint");
 }
 
 /** Drives the server with bench/load.ts on the load core; CPU is counted over the measured run only. */

@@ -108,6 +108,11 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   started?(runtime: ModuleRuntime): Promise<void>;
   /** Work the module does in the background while its service runs (one run at a time each). */
   background?(runtime: ModuleRuntime): BackgroundWork[];
+  /**
+   * At most this many calls of an action run at once in a process; the others wait their turn, in
+   * order (a bulkhead). For work that would otherwise crowd out what finishes it.
+   */
+  concurrency?(runtime: ModuleRuntime): Partial<Record<keyof C["actions"], number>>;
 }
 
 /** Declares a module; the type parameter ties its handlers to its contract. */

@@ -27,11 +27,15 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
   const name = module.contract.name;
   const handlers = module.handlers(runtime) as Record<string, (params: unknown, ctx: ActionContext) => Promise<unknown>>;
   const actions: ServiceSchema["actions"] = {};
+  const limits = (module.concurrency?.(runtime) ?? {}) as Record<string, number | undefined>;
   for (const action of Object.values(module.contract.actions)) {
+    const limit = limits[action.name];
     const check = compileCheck(action.params);
     const handler = handlers[action.name];
     if (!handler) throw new Error(`module ${name} has no handler for ${action.name}`);
     actions[action.name] = {
+      // Beyond the queue, a caller gets 503 at once rather than waiting longer than its timeout.
+      ...(limit ? { bulkhead: { enabled: true, concurrency: limit, maxQueueSize: 1_000 } } : {}),
       handler: measured(action.fullName, guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
         const errors = check(ctx.params);
         if (errors) throw validationFailed(errors);

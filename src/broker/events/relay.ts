@@ -32,6 +32,11 @@ export interface RelaySettings {
 
 /** An event older than this when relayed means the relay (or the transport) has been falling behind. */
 const LAG_WARNING_MS = 5_000;
+/**
+ * Events handed over and not yet out, beyond which more are left to the fallback: they are safe in
+ * the outbox, and an overloaded process must not queue them in memory without bound.
+ */
+const MAX_HANDED_OFF = 2_000;
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = { fallbackMs: 5_000, batchSize: 100, concurrency: 64, leaseS: 30, maxAttempts: 10 };
 
@@ -94,6 +99,7 @@ export class OutboxRelay {
   /** Publishes events this process has just committed (they were staged already claimed by it). */
   handOff(events: readonly StagedEvent[]): void {
     for (const event of events) {
+      if (this.#inFlight.size >= MAX_HANDED_OFF) return;
       const done: Promise<void> = this.#lane(event.name)({ ...event, attempts: 1 })
         .catch((error) => this.#log.warn({ err: error, eventId: event.id }, "handing an event to the transport failed; the relay will retry it"))
         .finally(() => this.#inFlight.delete(done));
