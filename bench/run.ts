@@ -65,6 +65,10 @@ async function withServer<T>(started: Promise<Server>, work: (server: Server) =>
 }
 
 async function measureSplit(): Promise<void> {
+  if (wants("baseline") && does("byId")) {
+    log("baseline again, for the split's ratio");
+    await withServer(startBaseline(db.url, POOL_MAX, start), async (server) => reads.push({ scenario: "product by id", measured: await byId(server), kind: "baseline-again" }));
+  }
   log("bazaar split over NATS");
   // One data dir for every process of the deployment: they share its development secrets.
   const split = { databaseUrl: db.url, natsUrl: NATS_URL, namespace: `bench-${randomBytes(4).toString("hex")}`, dataDir: path.join(workDir, "split") };
@@ -124,31 +128,40 @@ const log = (message: string) => console.error(`[bench ${((Date.now() - began) /
 try {
   const onPostgres = { databaseUrl: db.url };
 
-  log("bazaar, one process on PostgreSQL: seeding");
+  log("seeding, through bazaar's API");
+  let tokens: string[] = [];
   await withServer(bazaar("bazaar, one process, PostgreSQL", "one-process", onPostgres), async (server) => {
     writeFileSync(idsFile, (await seedProducts(server.baseUrl, PRODUCTS)).join("\n"));
-    // As a shop's database would be by the time it is read: statistics gathered, indexes tidied,
-    // and no autovacuum left to run on the servers' core in the middle of a measurement.
-    await db.query("vacuum analyze");
-    const tokens = await customerTokens(server.baseUrl, CUSTOMERS);
-    if (!wants("pg")) return;
-    log("idle, then reads and checkout");
-    const quiet = await idle(server, db.url);
-    if (quiet) idles.push(quiet);
-    if (does("byId")) reads.push({ scenario: "product by id", measured: await byId(server), kind: "bazaar-pg" });
-    if (does("search")) reads.push({ scenario: "search page", measured: await search(server), kind: "bazaar-pg" });
-    if (does("checkout")) pgCheckout = await checkout(server, tokens);
+    tokens = await customerTokens(server.baseUrl, CUSTOMERS);
   });
+  // As a shop's database would be by the time it is read: statistics gathered, indexes tidied,
+  // and no autovacuum left to run on the servers' core in the middle of a measurement.
+  await db.query("vacuum analyze");
 
-  log("HTTP ceiling and baseline");
-  if (wants("ceiling") && does("byId")) await withServer(startCeiling(start), async (server) => reads.push({ scenario: "product by id", measured: await byId(server), kind: "ceiling" }));
+  // Each comparison runs back to back with what it is compared with: this machine's speed drifts
+  // by 10-20 % over minutes, and a ratio of figures taken far apart would carry that drift.
   if (wants("baseline")) {
+    log("baseline");
     await withServer(startBaseline(db.url, POOL_MAX, start), async (server) => {
       if (does("byId")) reads.push({ scenario: "product by id", measured: await byId(server), kind: "baseline" });
       if (does("search")) reads.push({ scenario: "search page", measured: await search(server), kind: "baseline" });
     });
   }
+  if (wants("pg")) {
+    log("bazaar, one process on PostgreSQL: reads, idle, checkout");
+    await withServer(bazaar("bazaar, one process, PostgreSQL", "one-process", onPostgres), async (server) => {
+      if (does("byId")) reads.push({ scenario: "product by id", measured: await byId(server), kind: "bazaar-pg" });
+      if (does("search")) reads.push({ scenario: "search page", measured: await search(server), kind: "bazaar-pg" });
+      const quiet = await idle(server, db.url);
+      if (quiet) idles.push(quiet);
+      if (does("checkout")) pgCheckout = await checkout(server, tokens);
+    });
+  }
 
+  if (wants("ceiling") && does("byId")) {
+    log("HTTP ceiling");
+    await withServer(startCeiling(start), async (server) => reads.push({ scenario: "product by id", measured: await byId(server), kind: "ceiling" }));
+  }
   if (wants("cache") && does("byId")) {
     log("bazaar, one process, cache on");
     await withServer(bazaar("bazaar, one process, PostgreSQL, cache on", "one-process", { ...onPostgres, env: CACHE_ON }), async (server) => {
@@ -182,8 +195,10 @@ try {
 const finalRss = pgCheckout?.rssMb[0] ?? reads.findLast((row) => row.kind === "bazaar-pg")?.measured.rssMb[0];
 const rowOf = (kind: string, scenario: ReadRow["scenario"]) => reads.find((row) => row.kind === kind && row.scenario === scenario)?.measured;
 const rps = (kind: string, scenario: ReadRow["scenario"]) => rowOf(kind, scenario)?.result.rps ?? Number.NaN;
-const readRows: ReadRow[] = reads.map(({ scenario, measured }) => ({ ...measured, scenario, ratio: measured.result.rps / rps("baseline", scenario) }));
-const ratio = (kind: string, scenario: ReadRow["scenario"]) => rps(kind, scenario) / rps("baseline", scenario);
+/** The split is compared with the baseline measured right before it. */
+const baselineFor = (kind: string) => (kind === "bazaar-split" || kind === "baseline-again" ? "baseline-again" : "baseline");
+const readRows: ReadRow[] = reads.map(({ scenario, measured, kind }) => ({ ...measured, scenario, ratio: measured.result.rps / rps(baselineFor(kind), scenario) }));
+const ratio = (kind: string, scenario: ReadRow["scenario"]) => rps(kind, scenario) / rps(baselineFor(kind), scenario);
 const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? "n/a" : value.toFixed(digits));
 const byIdPg = rowOf("bazaar-pg", "product by id");
 const clean = (row: CheckoutMeasured | undefined) => row !== undefined && row.result.errors === 0 && row.unpaid === 0 && row.invariant.ok;
