@@ -5,7 +5,7 @@
  */
 import moleculer, { type BrokerOptions } from "moleculer";
 import type { Logger } from "pino";
-import { describeError } from "./errors.ts";
+import { describeError, isTransportFailure } from "./errors.ts";
 import { LogSpanExporter } from "./middlewares/log-spans.ts";
 import { signPackets } from "./middlewares/sign-packets.ts";
 
@@ -29,6 +29,9 @@ export interface BrokerSettings {
   heartbeatTimeoutS: number;
 }
 
+/** First is innermost. Moleculer's default order has "CircuitBreaker" before "Timeout". */
+const BUILT_IN_MIDDLEWARES = ["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "Timeout", "CircuitBreaker", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"];
+
 export function createBroker(settings: BrokerSettings): Broker {
   if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to sign its packets");
   const options: BrokerOptions = {
@@ -36,7 +39,10 @@ export function createBroker(settings: BrokerSettings): Broker {
     nodeID: settings.nodeID,
     // `servers`, not `url`: given a url, Moleculer 0.15 overwrites user and pass with the url's own (none).
     transporter: settings.natsUrl ? { type: "NATS", options: { servers: settings.natsUrl.split(","), ...settings.nats } } : null,
-    middlewares: settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : [],
+    // Moleculer's own middlewares in its order but for one swap: the circuit breaker wraps the
+    // timeout, so that it sees timeouts (inside it, a slow call only looked like a late success).
+    internalMiddlewares: false,
+    middlewares: [...(settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
     // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`
@@ -56,8 +62,9 @@ export function createBroker(settings: BrokerSettings): Broker {
       minRequestCount: 20,
       windowTime: 30,
       halfOpenTime: 5_000,
-      // Only failures of the callee count; a caller's bad input says nothing about its health.
-      check: (error: unknown) => describeError(error).status >= 500,
+      // Only timeouts and transport failures count: whatever a handler throws, a 500 included, is
+      // about that call's input, and one client's bad input must not cut everybody off.
+      check: (error: unknown) => isTransportFailure(error),
     },
     registry: { strategy: "RoundRobin", preferLocal: true },
     // main.ts owns the signals: it closes the gateway first and the databases last. Moleculer's own

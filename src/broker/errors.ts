@@ -42,8 +42,17 @@ export function describeError(error: unknown): { status: number; code: string; d
   if (err?.name === "AppError" && typeof err.code === "number" && typeof err.type === "string") {
     return { status: err.code, code: err.type, detail: err.message ?? "", data: err.data as ProblemData | undefined };
   }
-  // Moleculer's own transport failures: the callee is absent, slow or shedding load.
-  if (
+  if (isTransportFailure(error)) return { status: 503, code: "dependency_unavailable", detail: dependencyUnavailable().message };
+  return { status: 500, code: "internal_error", detail: "An unexpected error occurred." };
+}
+
+/**
+ * Moleculer's own transport failures: the callee is absent, slow or shedding load. Only these say
+ * something about the callee's health; whatever its handler throws is about the call.
+ */
+export function isTransportFailure(error: unknown): boolean {
+  const err = error as { name?: string };
+  return (
     err instanceof Errors.ServiceNotFoundError ||
     err instanceof Errors.ServiceNotAvailableError ||
     err instanceof Errors.RequestTimeoutError ||
@@ -51,8 +60,5 @@ export function describeError(error: unknown): { status: number; code: string; d
     err instanceof Errors.QueueIsFullError ||
     err instanceof Errors.BrokerDisconnectedError ||
     ["ServiceNotFoundError", "ServiceNotAvailableError", "RequestTimeoutError", "RequestRejectedError"].includes(err?.name ?? "")
-  ) {
-    return { status: 503, code: "dependency_unavailable", detail: dependencyUnavailable().message };
-  }
-  return { status: 500, code: "internal_error", detail: "An unexpected error occurred." };
+  );
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AppError, rateLimited } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import type { AuthKeys, Role } from "../../../broker/auth.ts";
-import { normalizeEmail } from "../domain/email.ts";
+import { isAcceptableEmail, normalizeEmail } from "../domain/email.ts";
 import { decoyHash, verifyPassword } from "../domain/password.ts";
 import { LoginFailureEntity } from "../entities/login-failure.entity.ts";
 import { UserEntity } from "../entities/user.entity.ts";
@@ -21,6 +21,12 @@ export async function login(
   limits: LoginLimits,
 ) {
   const email = normalizeEmail(params.email);
+  // The contract takes any email a client may send; one no account can have (too long for the
+  // column, or not an email at all) is simply wrong, answered as slowly as any other.
+  if (!isAcceptableEmail(email)) {
+    await verifyPassword(params.password, await decoyHash());
+    throw invalidCredentials();
+  }
   const since = new Date(Date.now() - WINDOW_MS);
   // The attempt is recorded as a failure before anything is checked, so parallel guesses see each
   // other; it is removed again if it is refused or succeeds.
@@ -38,12 +44,14 @@ export async function login(
   const valid = await verifyPassword(params.password, user?.passwordHash ?? (await decoyHash()));
   if (!user || !valid) {
     await ctx.em.nativeDelete(LoginFailureEntity, { email, failedAt: { $lt: since } });
-    throw new AppError(401, "invalid_credentials", "The email or password is wrong.");
+    throw invalidCredentials();
   }
   await forget();
   const { accessToken, expiresIn } = await keys.sign({ id: user.id, roles: user.roles as Role[] });
   return { accessToken, tokenType: "Bearer" as const, expiresIn };
 }
+
+const invalidCredentials = () => new AppError(401, "invalid_credentials", "The email or password is wrong.");
 
 async function refuseWhenLimited(
   ctx: ActionContext,

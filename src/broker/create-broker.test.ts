@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createBroker, type Broker } from "./create-broker.ts";
+import { AppError } from "./errors.ts";
+import { createLogger } from "./logger.ts";
+
+let broker: Broker | undefined;
+afterEach(async () => {
+  await broker?.stop();
+  broker = undefined;
+});
+
+async function brokerWith(handler: (params: { mode: string }) => Promise<unknown>): Promise<Broker> {
+  broker = createBroker({
+    namespace: "breaker-test",
+    logger: createLogger("silent"),
+    logLevel: "silent",
+    requestTimeoutMs: 50,
+    heartbeatIntervalS: 2,
+    heartbeatTimeoutS: 6,
+  });
+  broker.createService({ name: "probe", actions: { run: (ctx: { params: { mode: string } }) => handler(ctx.params) } });
+  await broker.start();
+  return broker;
+}
+
+const outcome = (b: Broker, mode: string) =>
+  b.call("probe.run", { mode }).then(
+    () => "answered",
+    (error: { name: string }) => error.name,
+  );
+
+describe("the circuit breaker", () => {
+  it("never opens on errors a handler raises, whatever their status", async () => {
+    const b = await brokerWith(async ({ mode }) => {
+      if (mode === "bad") throw new AppError(400, "validation_failed", "bad input");
+      if (mode === "crash") throw new Error("a bug, or a value the database refused");
+      if (mode === "refused") throw new AppError(500, "internal_error", "refused");
+      return "ok";
+    });
+    for (let i = 0; i < 60; i++) await outcome(b, ["bad", "crash", "refused"][i % 3] as string);
+    expect(await outcome(b, "good")).toBe("answered");
+  });
+
+  it("opens when calls time out, so a slow node stops taking traffic", async () => {
+    const b = await brokerWith(async ({ mode }) => (mode === "slow" ? new Promise((resolve) => setTimeout(resolve, 200)) : "ok"));
+    const outcomes = [];
+    for (let i = 0; i < 30; i++) outcomes.push(await outcome(b, "slow"));
+    expect(outcomes).toContain("RequestTimeoutError");
+    // The open breaker takes the only endpoint out of rotation.
+    expect(await outcome(b, "good")).toBe("ServiceNotAvailableError");
+  });
+});
