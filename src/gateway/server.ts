@@ -17,6 +17,7 @@ import { notFoundPlugin } from "./plugins/not-found.ts";
 import { rateLimitPlugin } from "./plugins/rate-limit.ts";
 import { requestContextPlugin, requestIdOf } from "./plugins/request-context.ts";
 import { securityHeadersPlugin } from "./plugins/security-headers.ts";
+import { jsonBodyPlugin } from "./plugins/json-body.ts";
 import { validationPlugin } from "./plugins/validation.ts";
 import { sendProblem } from "./problem.ts";
 import { routeSets } from "./routes/index.ts";
@@ -53,10 +54,9 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
     // Errors the router raises before any plugin runs (bad URL encoding, over-long parameters).
     frameworkErrors: (error, request, reply) => {
       reply.header("x-request-id", request.id);
-      const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 404 : 400;
-      return sendProblem(reply, status === 404
-        ? { status, code: "not_found", detail: "No such route." }
-        : { status, code: "validation_failed", detail: "The request URL is malformed.", errors: [{ path: "", message: "malformed URL" }] });
+      // A path parameter too long for the router is longer than any id: a malformed one (400).
+      const field = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? { path: "/params", message: "is longer than any valid id" } : { path: "", message: "malformed URL" };
+      return sendProblem(reply, { status: 400, code: "validation_failed", detail: "The request URL is malformed.", errors: [field] });
     },
   });
   app.decorate("broker", broker);
@@ -68,6 +68,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(errorsPlugin);
   await app.register(notFoundPlugin);
   await app.register(validationPlugin);
+  await app.register(jsonBodyPlugin);
   await app.register(requestContextPlugin);
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins });
   await app.register(rateLimitPlugin, { max: config.rateLimit.max, windowS: config.rateLimit.windowS });

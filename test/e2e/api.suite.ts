@@ -127,6 +127,19 @@ export function apiSuite(topology: () => Topology) {
       expect(charset.status).toBe(201);
     });
 
+    it("refuses a body with more values than any valid one before parsing it, and still takes a long valid one", async () => {
+      const user = await signUp();
+      const tooMany = { items: Array.from({ length: 340_000 }, () => ({})), paymentToken: "tok_visa" };
+      const refused = await api("POST", "/v1/orders", { body: tooMany, token: user.token, headers: { "idempotency-key": unique() } });
+      expect(isProblem(refused, 400, "validation_failed")).toBe(true);
+      expect(refused.body.errors).toEqual([{ path: "", message: "holds more values than any valid body" }]);
+      // Strings may hold any number of braces and commas: they are not structure.
+      const description = "{[,\\\",".repeat(600);
+      const created = await api("POST", "/v1/products", { body: { sku: `S-${unique()}`, name: "{,[", description, priceCents: 1, currency: "EUR" }, token: adminToken });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.description).toBe(description);
+    });
+
     it("lets every client read its 413, even while its oversized body is still being sent", async () => {
       // Closing the connection on an unread body resets it, and a client then sees a failed send
       // instead of the answer (about one in sixty here before the gateway drained such bodies).
@@ -252,6 +265,9 @@ export function apiSuite(topology: () => Topology) {
     it("is 404 for a well-formed unknown id and 400 for a malformed one", async () => {
       expect(isProblem(await api("GET", `/v1/products/${randomUUID()}`), 404, "not_found")).toBe(true);
       expect(isProblem(await api("GET", "/v1/products/not-a-uuid"), 400, "validation_failed")).toBe(true);
+      // Longer than the router takes: still a malformed id, not an unknown route.
+      expect(isProblem(await api("GET", `/v1/products/${"x".repeat(5_000)}`), 400, "validation_failed")).toBe(true);
+      expect(isProblem(await api("POST", `/v1/orders/${"x".repeat(5_000)}/cancel`, { token: adminToken }), 400, "validation_failed")).toBe(true);
       expect(isProblem(await api("PATCH", `/v1/products/${randomUUID()}`, { token: adminToken, body: { name: "x" } }), 404, "not_found")).toBe(true);
     });
   });
