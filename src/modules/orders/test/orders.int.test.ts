@@ -17,6 +17,8 @@ const products = new Map<string, Product>();
 const held = new Map<string, number>();
 const released: string[] = [];
 let inventoryDown = false;
+/** Products whose reservation answers only after a while. */
+const slow = new Set<string>();
 let harness: ModuleHarness;
 const published: EventEnvelope[] = [];
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
   const inventory = stubModule(Inventory, {
     reserveStock: async ({ orderId, lines }) => {
       if (inventoryDown) throw dependencyUnavailable();
+      if (lines.some((line) => slow.has(line.productId))) await new Promise((resolve) => setTimeout(resolve, 400));
       if (lines.some((line) => (held.get(line.productId) ?? 0) < line.quantity)) throw new AppError(409, "out_of_stock", "no stock");
       for (const line of lines) held.set(line.productId, (held.get(line.productId) ?? 0) - line.quantity);
       return { orderId, status: "held" };
@@ -94,6 +97,22 @@ describe("orders.placeOrder", () => {
     expect(await failureOf(harness.call(placeOrder, { order: { ...order, paymentToken: "tok_other" }, idempotencyKey: "k-1" }, alice))).toMatchObject({ status: 422, code: "idempotency_key_reused" });
     // Keys belong to a user: bob's k-1 is another order.
     expect((await harness.call(placeOrder, { order, idempotencyKey: "k-1" }, bob)).id).not.toBe(first.id);
+  });
+
+  it("lets a request that waited on a refused attempt with its key go on by itself", async () => {
+    const scarce = product(100);
+    held.set(scarce, 0);
+    slow.add(scarce);
+    const order = { items: [{ productId: scarce, quantity: 1 }], paymentToken: "tok_visa" };
+    const first = harness.call(placeOrder, { order, idempotencyKey: "k-scarce" }, alice);
+    // The second arrives while the first is held up at inventory, and waits for it.
+    await vi.waitFor(async () => expect(await harness.db.query("select 1 from orders.orders where idempotency_key = 'k-scarce'")).toHaveLength(1));
+    const second = harness.call(placeOrder, { order, idempotencyKey: "k-scarce" }, alice);
+    expect(await failureOf(first)).toMatchObject({ status: 409, code: "out_of_stock" });
+    expect(await failureOf(second)).toMatchObject({ status: 409, code: "out_of_stock" });
+    // With stock back, the same key places the order: refused attempts did not use it up.
+    held.set(scarce, 1);
+    expect(await harness.call(placeOrder, { order, idempotencyKey: "k-scarce" }, alice)).toMatchObject({ status: "awaiting_payment" });
   });
 });
 

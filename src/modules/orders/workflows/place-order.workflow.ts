@@ -9,7 +9,8 @@
  *
  * Each step is a single statement that commits by itself. A crash between steps leaves a `pending`
  * order, which `abandonStaleCheckouts` compensates after ORDERS_PENDING_TIMEOUT_S; a retry with the
- * same Idempotency-Key meanwhile waits briefly for the first attempt, then answers 503.
+ * same Idempotency-Key meanwhile waits briefly for the first attempt, then answers 503. A first
+ * attempt that is refused (out of stock) frees the key, and a retry waiting for it goes on by itself.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
@@ -52,26 +53,39 @@ export async function placeOrder(params: Params, ctx: ActionContext): Promise<Or
   const { order: request, idempotencyKey } = params;
   distinctProducts(request.items);
   const requestHash = hashOf(request);
+  let priced: ReturnType<typeof priceLines> | undefined;
 
-  if (idempotencyKey !== undefined) {
-    const [earlier] = await ctx.db.query<Recorded>(BY_KEY, [user.id, idempotencyKey]);
-    if (earlier) return replay(ctx, earlier, requestHash);
+  // A key held by an attempt that is then refused is free again: the next round takes it.
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (idempotencyKey !== undefined) {
+      const [earlier] = await ctx.db.query<Recorded>(BY_KEY, [user.id, idempotencyKey]);
+      if (earlier) {
+        const answer = await replay(ctx, earlier, requestHash);
+        if (answer) return answer;
+        continue;
+      }
+    }
+    if (!priced) {
+      const { items: products } = await ctx.call(Catalog.actions.getProducts, { ids: request.items.map((line) => line.productId) });
+      priced = priceLines(request.items, products);
+    }
+    const orderId = randomUUID();
+    try {
+      await ctx.db.query(INSERT_PENDING, [orderId, user.id, JSON.stringify(priced.items), priced.totalCents, priced.currency, idempotencyKey ?? null, requestHash, new Date().toISOString()]);
+    } catch (error) {
+      // A concurrent request with the same key won the race: the next round answers what it answers.
+      if (isUniqueViolation(error) && idempotencyKey !== undefined) continue;
+      throw error;
+    }
+    return holdStockAndPlace(ctx, { orderId, userId: user.id, ...priced }, request.paymentToken);
   }
-
-  const { items: products } = await ctx.call(Catalog.actions.getProducts, { ids: request.items.map((line) => line.productId) });
-  const priced = priceLines(request.items, products);
-  const orderId = randomUUID();
-  try {
-    await ctx.db.query(INSERT_PENDING, [orderId, user.id, JSON.stringify(priced.items), priced.totalCents, priced.currency, idempotencyKey ?? null, requestHash, new Date().toISOString()]);
-  } catch (error) {
-    if (!isUniqueViolation(error) || idempotencyKey === undefined) throw error;
-    // A concurrent request with the same key won the race: answer what it answers.
-    const [winner] = await ctx.db.query<Recorded>(BY_KEY, [user.id, idempotencyKey]);
-    if (!winner) throw error;
-    return replay(ctx, winner, requestHash);
-  }
-  return holdStockAndPlace(ctx, { orderId, userId: user.id, ...priced }, request.paymentToken);
+  throw stillProcessing();
 }
+
+/** Rounds of "an earlier attempt holds the key": each waits for it up to REPLAY_WAIT_MS. */
+const MAX_ROUNDS = 3;
+const REPLAY_WAIT_MS = 5_000;
+const stillProcessing = () => dependencyUnavailable("An earlier request with this Idempotency-Key is still being processed; try again.");
 
 async function holdStockAndPlace(
   ctx: ActionContext,
@@ -117,20 +131,23 @@ async function reject(ctx: ActionContext, orderId: string): Promise<void> {
   await ctx.db.query(REJECT, [orderId, new Date().toISOString()]);
 }
 
-/** The same key and body answer the first order again; another body is a misuse of the key. */
-async function replay(ctx: ActionContext, earlier: Recorded, requestHash: string): Promise<Order> {
+/**
+ * The same key and body answer the first order again; another body is a misuse of the key. An
+ * attempt still under way (or crashed mid-way) is waited for; undefined when it ended refused,
+ * which freed the key.
+ */
+async function replay(ctx: ActionContext, earlier: Recorded, requestHash: string): Promise<Order | undefined> {
   if (earlier.requestHash !== requestHash) {
     throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used with another request body.");
   }
   if (earlier.state !== "pending") return visible(earlier);
-  // The first attempt is still under way (or crashed mid-way): wait for it briefly.
-  for (let waited = 0; waited < 5_000; waited += 100) {
+  for (let waited = 0; waited < REPLAY_WAIT_MS; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const [current] = await ctx.db.query<Recorded>(STATE, [earlier.id]);
-    if (current && current.state !== "pending" && current.state !== "rejected") return visible(current);
-    if (!current || current.state === "rejected") break;
+    if (!current || current.state === "rejected") return undefined;
+    if (current.state !== "pending") return visible(current);
   }
-  throw dependencyUnavailable("An earlier request with this Idempotency-Key is still being processed; try again.");
+  throw stillProcessing();
 }
 
 function visible({ state: _state, requestHash: _hash, ...order }: Recorded): Order {
