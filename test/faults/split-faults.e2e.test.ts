@@ -49,7 +49,7 @@ async function ready(): Promise<void> {
   await vi.waitFor(async () => expect((await api("GET", "/health/ready")).status).toBe(200), { timeout: 30_000, interval: 250 });
 }
 
-/** Stock conserved and settled: nothing held, and what is sold matches the paid orders, each captured once. */
+/** Stock conserved and settled: nothing held, and what is sold matches the paid orders, each captured (and charged by the provider) once. */
 async function expectInvariants(productId: string, units: number): Promise<void> {
   await vi.waitFor(
     async () => {
@@ -71,6 +71,12 @@ async function expectInvariants(productId: string, units: number): Promise<void>
       );
       const paidIds = new Set(paid.map((o) => o.id));
       expect(captures.filter((c) => paidIds.has(c.order_id)).map((c) => Number(c.n))).toEqual(paid.map(() => 1));
+      // And the provider charged each once, whatever a kill interrupted.
+      const charges = await topology.db.query<{ order_id: string; n: string }>(
+        `select p.order_id, count(*) as n from payments.simulated_provider_ledger l join payments.payments p on p.id = l.idempotency_key
+         where l.kind = 'charge' and l.outcome = 'captured' group by p.order_id`,
+      );
+      expect(charges.filter((c) => paidIds.has(c.order_id)).map((c) => Number(c.n))).toEqual(paid.map(() => 1));
     },
     { timeout: 40_000, interval: 500 },
   );

@@ -2,6 +2,7 @@ import { defineModule } from "../../broker/module.ts";
 import { listPayments } from "./actions/list-payments.action.ts";
 import { Orders } from "../orders/contract.ts";
 import { Payments } from "./contract.ts";
+import { providerLedger } from "./domain/provider-ledger.ts";
 import { SimulatedProvider } from "./domain/simulated-provider.ts";
 import { PaymentEntity } from "./entities/payment.entity.ts";
 import { migrations } from "./migrations/index.ts";
@@ -16,7 +17,7 @@ export const paymentsModule = defineModule({
   handlers: () => ({ listPayments }),
   subscriptions: () => [onOrderPlaced, onOrderCancelled],
   background: (runtime) => {
-    const provider = new SimulatedProvider(runtime.config.payments);
+    const provider = new SimulatedProvider(runtime.config.payments, providerLedger(runtime.db));
     return [
       {
         name: "settle-payments",

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AuthUser } from "../../../broker/auth.ts";
 import type { EventEnvelope } from "../../../broker/events/transport.ts";
@@ -36,8 +37,8 @@ const deliver = (name: string, payload: object, id: string = randomUUID()) =>
 const place = (orderId: string, paymentToken: string, eventId?: string) =>
   deliver("orders.order.placed", { orderId, userId: owner.id, totalCents: 1250, currency: "EUR", paymentToken }, eventId);
 
-const outcomeFor = async (orderId: string) => {
-  await vi.waitFor(() => expect(published.some((e) => (e.payload as { orderId: string }).orderId === orderId)).toBe(true), { timeout: 5_000 });
+const outcomeFor = async (orderId: string, timeout = 5_000) => {
+  await vi.waitFor(() => expect(published.some((e) => (e.payload as { orderId: string }).orderId === orderId)).toBe(true), { timeout });
   return published.filter((e) => (e.payload as { orderId: string }).orderId === orderId).map((e) => e.name);
 };
 
@@ -105,3 +106,69 @@ describe("cancelled orders", () => {
     expect((await harness.call(listPayments, { orderId }, owner)).items).toEqual([]);
   });
 });
+
+describe("charges that meet trouble", () => {
+  const statusOf = async (orderId: string) =>
+    (await harness.db.query<{ id: string; status: string }>("select id, status from payments.payments where order_id = $1", [orderId]))[0];
+  const bookedFor = (paymentId: string) =>
+    harness.db.query<{ kind: string; outcome: string }>("select kind, outcome from payments.simulated_provider_ledger where idempotency_key = $1 order by kind", [paymentId]);
+
+  it("refunds a capture that lost the race with the order's cancellation", async () => {
+    // The provider's books are locked, so the worker's charge waits between the provider's
+    // answer and its write while the cancellation lands.
+    const books = new pg.Client({ connectionString: harness.db.url });
+    await books.connect();
+    try {
+      await books.query("begin");
+      await books.query("lock table payments.simulated_provider_ledger in exclusive mode");
+      const orderId = randomUUID();
+      await place(orderId, "tok_visa");
+      await vi.waitFor(async () => expect((await statusOf(orderId))?.status).toBe("pending"));
+      await deliver("orders.order.cancelled", { orderId, userId: owner.id, reason: "customer" });
+      await vi.waitFor(async () => expect((await statusOf(orderId))?.status).toBe("voided"));
+      await books.query("commit");
+      await vi.waitFor(async () => expect((await statusOf(orderId))?.status).toBe("refunded"), { timeout: 5_000 });
+      const payment = (await statusOf(orderId)) as { id: string };
+      expect(await bookedFor(payment.id)).toEqual([
+        { kind: "charge", outcome: "captured" },
+        { kind: "refund", outcome: "refunded" },
+      ]);
+      // Nobody was told of a capture that did not stand.
+      expect(published.filter((e) => (e.payload as { orderId: string }).orderId === orderId).map((e) => e.name)).toEqual(["payments.payment.refunded"]);
+    } finally {
+      await books.end();
+    }
+  });
+
+  it("charges once when the worker fails between the provider's answer and its own write", async () => {
+    // The first write of a capture fails, as if the worker had died right after the provider answered.
+    await harness.db.query(`
+      create table payments.fail_next_capture (armed boolean);
+      insert into payments.fail_next_capture values (true);
+      create function payments.fail_capture() returns trigger language plpgsql as $$
+      begin
+        if new.status = 'captured' and exists (select 1 from payments.fail_next_capture) then raise exception 'injected: the worker died'; end if;
+        return new;
+      end $$;
+      create trigger fail_capture before update on payments.payments for each row execute function payments.fail_capture();`);
+    try {
+      const orderId = randomUUID();
+      await place(orderId, "tok_visa");
+      const payment = await vi.waitFor(async () => {
+        const row = await statusOf(orderId);
+        expect(await bookedFor(row?.id as string)).toHaveLength(1);
+        return row as { id: string };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await statusOf(orderId))?.status).toBe("pending");
+      await harness.db.query("delete from payments.fail_next_capture");
+      // The lease runs out and the charge is asked again, under the same idempotency key.
+      expect(await outcomeFor(orderId, 15_000)).toEqual(["payments.payment.captured"]);
+      expect((await statusOf(orderId))?.status).toBe("captured");
+      expect(await bookedFor(payment.id)).toEqual([{ kind: "charge", outcome: "captured" }]);
+    } finally {
+      await harness.db.query("drop trigger if exists fail_capture on payments.payments; drop function if exists payments.fail_capture(); drop table if exists payments.fail_next_capture");
+    }
+  }, 30_000);
+});
+

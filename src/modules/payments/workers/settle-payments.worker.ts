@@ -51,8 +51,9 @@ export async function settlePayments(runtime: ModuleRuntime, provider: Simulated
     await Promise.all(
       due.map(async (payment) => {
         try {
-          if (payment.status === "pending") answers.push({ payment, outcome: await withinLease(runtime, provider.charge(payment.paymentToken)) });
-          else answers.push({ payment, outcome: (await withinLease(runtime, provider.refund(payment.paymentToken)), "refunded") });
+          // The payment's id is the provider's idempotency key: a charge asked again is not made again.
+          if (payment.status === "pending") answers.push({ payment, outcome: await withinLease(runtime, provider.charge(payment.id, payment.paymentToken)) });
+          else answers.push({ payment, outcome: (await withinLease(runtime, provider.refund(payment.id, payment.paymentToken)), "refunded") });
         } catch (error) {
           await retryOrGiveUp(runtime, payment, error, next);
         }
