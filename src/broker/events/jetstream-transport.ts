@@ -5,13 +5,16 @@
  * can be inspected and redriven (`npm run dead-letters`).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { AckPolicy, connect, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AckPolicy, connect, ConsumerEvents, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
 import type { Logger } from "pino";
 import { TransportUnavailableError, type Delivery, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
 /** Events of one consumer being handled at once (and pulled ahead from the server). */
 const IN_FLIGHT = 64;
+/** Pause before a consumer whose pull failed is opened again. */
+const REOPEN_DELAY_MS = 1_000;
 export const SIGNATURE_HEADER = "Bazaar-Signature";
 
 /** The signature an event's bytes carry in the `Bazaar-Signature` header. */
@@ -28,10 +31,15 @@ export function verifySignature(secret: string, data: Uint8Array, signature: str
 }
 
 export interface RedeliverySettings {
-  /** Deliveries of one event to one consumer before it is dead-lettered. */
+  /**
+   * Deliveries of one event to one consumer before it is dead-lettered, however they ended: a
+   * failure, or no answer within `ackWaitMs` (a hung handler, a killed process).
+   */
   maxDeliver: number;
   /** Wait before the n-th redelivery; the last value repeats. */
   backoffMs: number[];
+  /** An event not settled this long after delivery is delivered again (default 10 s). */
+  ackWaitMs?: number;
 }
 
 export interface JetStreamSettings {
@@ -54,7 +62,8 @@ export class JetStreamTransport implements EventTransport {
   readonly #log: Logger;
   readonly #redelivery: RedeliverySettings;
   readonly #secret: string;
-  readonly #consumers: { stop(): void }[] = [];
+  readonly #consumers = new Set<ConsumerMessages>();
+  #closed = false;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger, redelivery: RedeliverySettings, secret: string) {
     this.#nc = nc;
@@ -111,10 +120,19 @@ export class JetStreamTransport implements EventTransport {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       filter_subject: this.subjectOf(event),
-      max_deliver: this.#redelivery.maxDeliver,
+      // Unbounded on the server: JetStream would stop delivering an event whose deliveries ran out
+      // through ack timeouts, and no one would hear of it. The count is kept here instead, and an
+      // event delivered once too often is dead-lettered, however its earlier deliveries ended.
+      max_deliver: -1,
       // Handlers are short transactions; an event a dead instance was handling comes back after this.
-      ack_wait: nanos(10_000),
+      ack_wait: nanos(this.#redelivery.ackWaitMs ?? 10_000),
     };
+    const messages = await this.#open(durable, config);
+    void this.#keepConsuming(messages, () => this.#open(durable, config), (message) => this.#handle(consumer, durable, message, deliver), durable);
+  }
+
+  /** Creates or updates the durable consumer, and starts pulling from it. */
+  async #open(durable: string, config: Partial<ConsumerConfig>): Promise<ConsumerMessages> {
     try {
       await this.#jsm.consumers.info(this.streamName, durable);
       await this.#jsm.consumers.update(this.streamName, durable, config);
@@ -122,18 +140,42 @@ export class JetStreamTransport implements EventTransport {
       await this.#jsm.consumers.add(this.streamName, config);
     }
     const messages = await (await this.#js.consumers.get(this.streamName, durable)).consume({ max_messages: IN_FLIGHT });
-    this.#consumers.push(messages);
+    this.#consumers.add(messages);
+    // A pull from a consumer that is gone waits forever: end it, so that the consumer is made again.
     void (async () => {
-      // Several events in flight at once, so that the module can handle those that arrive together in one transaction.
-      const inFlight = new Set<Promise<void>>();
-      for await (const message of messages) {
-        const handling = this.#handle(consumer, durable, message, deliver)
-          .catch((error) => this.#log.error({ err: error, consumer: durable }, "could not settle an event; JetStream redelivers it"))
-          .finally(() => inFlight.delete(handling));
-        inFlight.add(handling);
-        if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      for await (const status of await messages.status()) {
+        if (status.type === ConsumerEvents.ConsumerDeleted || status.type === ConsumerEvents.ConsumerNotFound) return messages.stop();
       }
     })();
+    return messages;
+  }
+
+  /**
+   * Hands each message to `handle`, several at once (so that the module can handle those that
+   * arrive together in one transaction). Nothing ends the loop but close(): a failed handling is
+   * logged and redelivered, and when the pull itself fails (the consumer was deleted, NATS lost its
+   * state) the consumer is opened again.
+   */
+  async #keepConsuming(first: ConsumerMessages, reopen: () => Promise<ConsumerMessages>, handle: (message: JsMsg) => Promise<void>, durable: string): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    while (!this.#closed) {
+      try {
+        messages ??= await reopen();
+        const inFlight = new Set<Promise<void>>();
+        for await (const message of messages) {
+          const handling = handle(message)
+            .catch((error) => this.#log.error({ err: error, consumer: durable }, "could not settle an event; JetStream redelivers it"))
+            .finally(() => inFlight.delete(handling));
+          inFlight.add(handling);
+          if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+        }
+      } catch (error) {
+        if (!this.#closed) this.#log.error({ err: error, consumer: durable }, "event consumer failed; opening it again");
+      }
+      if (messages) this.#consumers.delete(messages);
+      messages = undefined;
+      if (!this.#closed) await sleep(REOPEN_DELAY_MS);
+    }
   }
 
   async #handle(consumer: string, durable: string, message: JsMsg, deliver: Delivery): Promise<void> {
@@ -150,12 +192,18 @@ export class JetStreamTransport implements EventTransport {
       message.term();
       return;
     }
+    const attempt = message.info.deliveryCount;
+    const { maxDeliver, backoffMs } = this.#redelivery;
+    if (attempt > maxDeliver) {
+      // Every delivery so far timed out or died with its process: no handler will ever settle it.
+      await this.#deadLetter(consumer, envelope, new Error(`not settled in ${maxDeliver} deliveries (timed out or its process died)`));
+      message.term();
+      return;
+    }
     try {
       await deliver(envelope);
       message.ack();
     } catch (error) {
-      const attempt = message.info.deliveryCount;
-      const { maxDeliver, backoffMs } = this.#redelivery;
       if (attempt >= maxDeliver) {
         await this.#deadLetter(consumer, envelope, error);
         message.term();
@@ -168,6 +216,7 @@ export class JetStreamTransport implements EventTransport {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     for (const consumer of this.#consumers) consumer.stop();
     await this.#nc.drain();
   }

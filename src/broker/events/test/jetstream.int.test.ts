@@ -14,8 +14,8 @@ const SECRET = "jetstream-test-secret-of-at-least-32-chars";
 const open: JetStreamTransport[] = [];
 let nc: NatsConnection;
 
-async function transport(): Promise<JetStreamTransport> {
-  const t = await JetStreamTransport.connect({ url: NATS_URL, namespace, log, redelivery, secret: SECRET });
+async function transport(settings: Partial<typeof redelivery & { ackWaitMs: number }> = {}): Promise<JetStreamTransport> {
+  const t = await JetStreamTransport.connect({ url: NATS_URL, namespace, log, redelivery: { ...redelivery, ...settings }, secret: SECRET });
   open.push(t);
   return t;
 }
@@ -112,4 +112,35 @@ describe("JetStream transport", () => {
     await vi.waitFor(() => expect(handled).toEqual([event.id]), { timeout: 5_000 });
     expect(await listDeadLetters(NATS_URL, namespace)).toEqual([]);
   });
+
+  it("dead-letters an event whose every delivery timed out, instead of dropping it", async () => {
+    const t = await transport({ ackWaitMs: 300 });
+    let deliveries = 0;
+    // A handler that never settles, as a process killed mid-handling would leave it.
+    await t.subscribe("stuck", ["ledger.entry.stuck"], () => {
+      deliveries++;
+      return new Promise<void>(() => undefined);
+    });
+    const event = envelope("ledger.entry.stuck");
+    await t.publish(event);
+    await vi.waitFor(async () => {
+      const letters = await listDeadLetters(NATS_URL, namespace);
+      expect(letters).toContainEqual(expect.objectContaining({ consumer: "stuck", envelope: event, error: "not settled in 3 deliveries (timed out or its process died)" }));
+    }, { timeout: 10_000, interval: 200 });
+    expect(deliveries).toBe(3);
+  });
+
+  it("keeps consuming when its consumer is deleted under it", async () => {
+    const t = await transport();
+    const handled: string[] = [];
+    await t.subscribe("resilient", ["ledger.entry.kept"], async (e) => void handled.push(e.id));
+    const first = envelope("ledger.entry.kept");
+    await t.publish(first);
+    await vi.waitFor(() => expect(handled).toEqual([first.id]), { timeout: 5_000 });
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.delete(t.streamName, "resilient__ledger-entry-kept");
+    const second = envelope("ledger.entry.kept");
+    await t.publish(second);
+    await vi.waitFor(() => expect(handled).toContain(second.id), { timeout: 20_000, interval: 200 });
+  }, 30_000);
 });
