@@ -13,30 +13,9 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, isProblem, type Answer } from "../e2e/http.ts";
 import { ADMIN, startSplit, type SplitTopology } from "../support/topology.ts";
+import { operationsOf, type Operation, type Schema } from "../support/openapi.ts";
 
 const RUNS = Number(process.env.BAD_INPUT_RUNS ?? 2_000);
-
-interface Schema {
-  type?: string;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  minItems?: number;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-  anyOf?: Schema[];
-  minProperties?: number;
-}
-interface Operation {
-  method: string;
-  path: string;
-  body?: Schema;
-  params: { name: string; in: "path" | "query" | "header"; schema: Schema; required: boolean }[];
-  secured: boolean;
-}
 
 let topology: SplitTopology;
 let operations: Operation[];
@@ -46,16 +25,7 @@ const api = client(() => topology.baseUrl);
 beforeAll(async () => {
   topology = await startSplit({ RATE_LIMIT_MAX: "0" });
   adminToken = (await api("POST", "/v1/auth/login", { body: ADMIN })).body.accessToken;
-  const docs = (await api("GET", "/docs/json")).body as { paths: Record<string, Record<string, any>> };
-  operations = Object.entries(docs.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({
-      method: method.toUpperCase(),
-      path,
-      body: op.requestBody?.content?.["application/json"]?.schema,
-      params: (op.parameters ?? []).map((p: any) => ({ name: p.name, in: p.in, schema: p.schema, required: Boolean(p.required) })),
-      secured: Array.isArray(op.security) && op.security.length > 0,
-    })),
-  );
+  operations = await operationsOf(api);
 }, 120_000);
 afterAll(() => topology?.stop());
 

@@ -12,33 +12,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Answer } from "../e2e/http.ts";
 import { ADMIN, startOneProcess, type Topology } from "../support/topology.ts";
+import { operationsOf, type Operation, type Schema } from "../support/openapi.ts";
 
 const RUNS = Number(process.env.BOUNDS_RUNS ?? 300);
-
-interface Schema {
-  type?: string;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  minItems?: number;
-  maxItems?: number;
-  uniqueItems?: boolean;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-  format?: string;
-  anyOf?: Schema[];
-  const?: unknown;
-  enum?: unknown[];
-}
-interface Operation {
-  method: string;
-  path: string;
-  body?: Schema;
-  params: { name: string; in: "path" | "query" | "header"; schema: Schema; required: boolean }[];
-}
 
 let topology: Topology;
 let operations: Operation[];
@@ -57,15 +33,7 @@ beforeAll(async () => {
     await api("PUT", `/v1/inventory/${body.id}`, { body: { available: 1_000_000_000 }, token: adminToken });
     productIds.push(body.id);
   }
-  const docs = (await api("GET", "/docs/json")).body as { paths: Record<string, Record<string, any>> };
-  operations = Object.entries(docs.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({
-      method: method.toUpperCase(),
-      path,
-      body: op.requestBody?.content?.["application/json"]?.schema,
-      params: (op.parameters ?? []).map((p: any) => ({ name: p.name, in: p.in, schema: p.schema, required: Boolean(p.required) })),
-    })),
-  );
+  operations = await operationsOf(api);
 }, 120_000);
 afterAll(() => topology?.stop());
 
@@ -109,7 +77,7 @@ function atEdge(schema: Schema, edge: Edge, index = 0): unknown {
       const value: Record<string, unknown> = {};
       const all = Object.keys(schema.properties ?? {});
       const keys = edge.high ? all : (schema.required ?? []);
-      for (const key of keys.length > 0 || !(schema as { minProperties?: number }).minProperties ? keys : all.slice(0, 1)) {
+      for (const key of keys.length > 0 || !schema.minProperties ? keys : all.slice(0, 1)) {
         value[key] = atEdge(schema.properties?.[key] ?? {}, edge, index);
       }
       return value;

@@ -74,9 +74,9 @@ export const jsonBodyPlugin = fp(async (app: FastifyInstance) => {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     if (exceedsStructure(body as string, boundFor(request))) {
-      const error = validationFailed([{ path: "", message: "holds more values than any valid body" }]) as unknown as Error & { validation: unknown };
-      error.validation = [{ path: "", message: "holds more values than any valid body" }];
-      return done(error, undefined);
+      // Answered like any failed validation (plugins/errors.ts reads `validation`).
+      const errors = [{ path: "", message: "holds more values than any valid body" }];
+      return done(Object.assign(validationFailed(errors), { validation: errors }), undefined);
     }
     parse(request, body as string, done);
   });
