@@ -32,10 +32,10 @@ export default {
       to: { path: "^src/modules/", pathNot: "^src/modules/[^/]+/contract\\.ts$" },
     },
     {
-      name: "module-index-outside-main",
-      comment: "Rule 3: only main.ts imports a module's index.ts (the registry).",
+      name: "module-index-outside-registry",
+      comment: "Rule 3: only the registry (src/registry.ts) imports a module's index.ts.",
       severity: "error",
-      from: { pathNot: "^src/main\\.ts$" },
+      from: { pathNot: "^src/registry\\.ts$" },
       to: { path: "^src/modules/[^/]+/index\\.ts$" },
     },
     {

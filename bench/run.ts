@@ -94,6 +94,7 @@ async function measureEmbedded(): Promise<void> {
   await cold.stop();
   await withServer(bazaar("bazaar, one process, embedded", "one-process", { dataDir }), async (server) => {
     startup = { cold: cold.readyMs, warm: server.readyMs };
+    if (!does("byId") && !does("checkout")) return;
     writeFileSync(idsFile, (await seedProducts(server.baseUrl, PRODUCTS)).join("\n"));
     const tokens = await customerTokens(server.baseUrl, CUSTOMERS);
     if (does("byId")) reads.push({ scenario: "product by id", measured: await byId(server), kind: "bazaar-embedded" });

@@ -5,24 +5,26 @@
 import { access, link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { readTemplate } from "./embedded-template.ts";
+import type { ModuleData } from "./database.ts";
+import { copyTemplate, migrationsKey } from "./embedded-template.ts";
 
 export interface EmbeddedPostgres {
   pglite: PGlite;
   close(): Promise<void>;
 }
 
-export async function openEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+/** Opens the cluster under `dataDir`; a new one starts from the template made for `modules`, if any. */
+export async function openEmbeddedPostgres(dataDir: string, modules: ModuleData[]): Promise<EmbeddedPostgres> {
   await mkdir(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, "pglite.lock");
   await acquireLock(lockFile);
   try {
     const clusterDir = path.join(dataDir, "pglite");
     const isNew = await access(clusterDir).then(() => false, () => true);
+    if (isNew) await copyTemplate(clusterDir, await migrationsKey(modules));
     // Loaded only where a process keeps its data in PGlite: a process on PostgreSQL never pays for it.
     const { PGlite } = await import("@electric-sql/pglite");
-    const template = isNew ? await readTemplate() : undefined;
-    const pglite = await PGlite.create({ dataDir: clusterDir, ...(template ? { loadDataDir: template } : {}) });
+    const pglite = await PGlite.create({ dataDir: clusterDir });
     return {
       pglite,
       async close() {

@@ -29,7 +29,7 @@ const rules = [
   "module-reaches-into-another",
   "contract-imports-beyond-kit",
   "gateway-imports-module-internals",
-  "module-index-outside-main",
+  "module-index-outside-registry",
   "broker-imports-module",
   "no-circular",
   "not-to-unresolvable",

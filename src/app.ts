@@ -1,0 +1,150 @@
+/**
+ * What every process runs (entered through main.ts). Reads the configuration, opens each wanted
+ * module's database, starts the broker with those modules and, when asked, the HTTP gateway. The
+ * same code runs everything in one process or a single module of a split deployment.
+ */
+import { randomBytes } from "node:crypto";
+import { AuthKeys } from "./broker/auth.ts";
+import { moduleUrl, provisionModuleRole } from "./broker/database-roles.ts";
+import { natsOptions } from "./broker/nats-options.ts";
+import { developmentSecret } from "./broker/secrets.ts";
+import { createBroker } from "./broker/create-broker.ts";
+import { openModuleDatabase, type DatabaseTarget } from "./broker/database.ts";
+import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
+import { createLogger } from "./broker/logger.ts";
+import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
+import { NatsEventObserver } from "./broker/events/nats-observer.ts";
+import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
+import { hostModule } from "./broker/module-host.ts";
+import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { buildGateway } from "./gateway/server.ts";
+import { startOpsServer } from "./ops-server.ts";
+import { registry } from "./registry.ts";
+
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, registry.map((module) => module.contract.name));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`bazaar: configuration error: ${error.message}`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+  const modules = registry.filter((module) => config.modules.includes(module.contract.name));
+  if (process.argv[2] === "migrate") return migrateOnly(config, modules, logger);
+  const closers: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, "shutdown step failed"));
+  };
+
+  try {
+    const embedded = await openEmbeddedIfNeeded(config, modules);
+    if (embedded) closers.push(() => embedded.close());
+    const auth = await AuthKeys.load(config);
+    const busSecret = config.natsUrl ? await secretOf(config, config.busSecret, "bus-secret") : undefined;
+    const broker = createBroker({
+      namespace: config.namespace,
+      natsUrl: config.natsUrl,
+      nats: natsOptions(config),
+      busSecret,
+      tracing: config.tracing,
+      logger,
+      logLevel: config.logLevel,
+      ...config.broker,
+    });
+    // Only processes that run modules publish or consume durable events; a gateway needs no JetStream.
+    const events: EventTransport = config.natsUrl && modules.length > 0
+      ? await JetStreamTransport.connect({ url: config.natsUrl, namespace: config.namespace, log: logger, secret: busSecret as string, connection: natsOptions(config) })
+      : new LocalTransport();
+    closers.push(() => events.close());
+    const serviceSecret = modules.length > 0 ? await secretOf(config, config.serviceSecret, "service-secret") : undefined;
+    const runtimes: ModuleRuntime[] = [];
+    closers.push(() => Promise.all(runtimes.map((runtime) => runtime.orm.close())));
+    for (const module of modules) {
+      const target = await targetFor(module.contract.name, config, embedded);
+      runtimes.push(await hostModule(broker, module, { target, auth, serviceSecret, config, events, log: logger }));
+    }
+    await broker.start();
+    closers.push(() => broker.stop());
+    // Relays start once every local subscriber is registered, so no event finds nobody home.
+    for (const runtime of runtimes) runtime.relay.start();
+    closers.push(() => Promise.all(runtimes.map((runtime) => runtime.relay.stop())));
+    if (!config.gateway && config.opsPort !== undefined) {
+      const ops = await startOpsServer(broker, config.modules, config.host, config.opsPort);
+      closers.push(() => new Promise((resolve) => ops.close(resolve)));
+    }
+    if (config.gateway) {
+      // The gateway's cache hears of changes made elsewhere from the events on the bus (in one
+      // process, from the local transport itself).
+      const observer = !config.natsUrl
+        ? (events as LocalTransport)
+        : config.cache.ttlS > 0
+          ? await NatsEventObserver.connect({ url: config.natsUrl, namespace: config.namespace, secret: busSecret as string, log: logger, connection: natsOptions(config) })
+          : undefined;
+      if (observer instanceof NatsEventObserver) closers.push(() => observer.close());
+      const gateway = await buildGateway(broker, config, logger, observer);
+      closers.push(() => gateway.close());
+      await gateway.listen({ host: config.host, port: config.port });
+    }
+    logger.info({ modules: config.modules, gateway: config.gateway, transport: config.natsUrl ? "nats" : "in-process", ms: Date.now() - started }, "bazaar started");
+  } catch (error) {
+    logger.fatal({ err: error }, "bazaar failed to start");
+    await stop();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "bazaar stopping");
+      void stop().then(() => process.exit(0));
+    });
+  }
+}
+
+/**
+ * `npm run migrate`: creates the modules' roles and schemas and applies their migrations, then
+ * exits; for deployments that prepare the database before starting any process.
+ */
+async function migrateOnly(config: Config, modules: ModuleDefinition[], logger: ReturnType<typeof createLogger>): Promise<void> {
+  const embedded = await openEmbeddedIfNeeded(config, modules);
+  try {
+    for (const module of modules) {
+      const orm = await openModuleDatabase(moduleData(module).data, await targetFor(module.contract.name, config, embedded));
+      await orm.close();
+      logger.info({ module: module.contract.name }, "module database ready");
+    }
+  } finally {
+    await embedded?.close();
+  }
+}
+
+/** The configured secret, or outside production (which config.ts makes pass them) one made once under DATA_DIR. */
+function secretOf(config: Config, configured: string | undefined, name: string): Promise<string> {
+  if (configured) return Promise.resolve(configured);
+  return developmentSecret(config.dataDir, name, () => randomBytes(32).toString("hex"));
+}
+
+async function openEmbeddedIfNeeded(config: Config, modules: ModuleDefinition[]): Promise<EmbeddedPostgres | undefined> {
+  const needsEmbedded = modules.some((module) => !config.moduleDatabaseUrls[module.contract.name] && !config.databaseUrl);
+  return needsEmbedded ? openEmbeddedPostgres(config.dataDir, modules.map((module) => moduleData(module).data)) : undefined;
+}
+
+async function targetFor(name: string, config: Config, embedded: EmbeddedPostgres | undefined): Promise<DatabaseTarget> {
+  const own = config.moduleDatabaseUrls[name];
+  if (own) return { kind: "postgres", url: own, poolMax: config.databasePoolMax };
+  if (config.databaseUrl && config.databaseRoles === "module") {
+    const password = config.moduleDatabasePasswords[name];
+    await provisionModuleRole(config.databaseUrl, name, password);
+    return { kind: "postgres", url: moduleUrl(config.databaseUrl, name, password), poolMax: config.databasePoolMax };
+  }
+  if (config.databaseUrl) return { kind: "postgres", url: config.databaseUrl, poolMax: config.databasePoolMax };
+  if (!embedded) throw new Error(`no database for module ${name}`);
+  return { kind: "embedded", pglite: embedded.pglite };
+}
+
