@@ -57,6 +57,8 @@ export interface Config {
   };
   /** Origins allowed to call the API from a browser (CORS); empty means none. */
   corsOrigins: string[];
+  /** Clients reach the gateway over HTTPS (a TLS-terminating proxy in front), so HSTS is sent. */
+  behindTls: boolean;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   rateLimit: { max: number; windowS: number; loginMaxFailures: number };
@@ -199,6 +201,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       publicKeyPems: env.AUTH_PUBLIC_KEYS ? splitPems(env.AUTH_PUBLIC_KEYS) : [],
     },
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
+    behindTls: flag(env, "BEHIND_TLS", false),
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     rateLimit: {

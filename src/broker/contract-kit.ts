@@ -6,6 +6,7 @@
  * param validation inside the module, and the gateway's request validation and OpenAPI.
  */
 import Type, { type Static, type TSchema } from "typebox";
+import type { ErrorRef, ErrorSpec } from "./errors.ts";
 
 export { Type, type Static, type TSchema };
 
@@ -19,6 +20,8 @@ export interface ActionSpec<P extends TSchema = TSchema, R extends TSchema = TSc
   params: P;
   result: R;
   access: Access;
+  /** The errors it answers beyond the common ones the gateway can tell from its shape (all of CommonErrors but `notFound`). */
+  errors?: readonly ErrorSpec[];
   /** Calling twice with the same params has the effect of calling once, so the broker may retry it. */
   idempotent: boolean;
   /** For `internal` actions: the modules allowed to call it (any module when absent). */
@@ -57,10 +60,13 @@ export interface Contract<
   N extends string = string,
   A extends Record<string, ActionSpec> = Record<string, ActionSpec>,
   E extends Record<string, TSchema> = Record<string, TSchema>,
+  X extends Record<string, ErrorRef> = Record<string, ErrorRef>,
 > {
   name: N;
   actions: { [K in keyof A & string]: ActionRef<A[K]["params"], A[K]["result"]> };
   events: { [K in keyof E & string]: EventRef<E[K]> };
+  /** The module's own errors (made with `defineErrors`), for its throw sites and its callers. */
+  errors: X;
 }
 
 export type ParamsOf<A extends ActionRef> = Static<A["params"]>;
@@ -73,7 +79,8 @@ export function defineContract<
   const N extends string,
   const A extends Record<string, ActionSpec>,
   const E extends Record<string, TSchema>,
->(spec: { name: N; actions: A; events: E }): Contract<N, A, E> {
+  const X extends Record<string, ErrorRef> = Record<never, ErrorRef>,
+>(spec: { name: N; actions: A; events: E; errors?: X }): Contract<N, A, E, X> {
   const actions = {} as Record<string, ActionRef>;
   for (const [name, action] of Object.entries(spec.actions)) {
     actions[name] = { ...action, service: spec.name, name, fullName: `${spec.name}.${name}` };
@@ -85,7 +92,7 @@ export function defineContract<
     }
     events[name] = { name, payload };
   }
-  return { name: spec.name, actions, events } as Contract<N, A, E>;
+  return { name: spec.name, actions, events, errors: spec.errors ?? {} } as Contract<N, A, E, X>;
 }
 
 /** Identity data that travels with a call; the token is verified by the callee, never trusted as is. */
@@ -140,3 +147,4 @@ export function healthAction(service: string): ActionRef {
 }
 
 export * from "./schemas.ts";
+export { CommonErrors, defineErrors, type ErrorRef, type ErrorSpec } from "./errors.ts";

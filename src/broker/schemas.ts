@@ -14,6 +14,6 @@ export const Limit = Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_L
 
 export const Cursor = Type.String({ minLength: 1, maxLength: 512, description: "opaque; from a previous page" });
 
-/** One page of a list: `nextCursor` is null when no item follows. */
-export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+/** One page of a list, named `title` in the API's documents: `nextCursor` is null when no item follows. */
+export const Page = <T extends TSchema>(item: T, title: string) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { title });

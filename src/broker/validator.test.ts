@@ -19,9 +19,9 @@ describe("compileCheck", () => {
 
   it("points at each offending field with a JSON Pointer", () => {
     expect(check({ items: [{ quantity: 0 }, { quantity: 1, extra: true }], "a/b": 1 })).toEqual([
-      { path: "/items/0/quantity", message: "must be >= 1" },
+      { path: "/items/0/quantity", message: "must be at least 1" },
       { path: "/items/1/extra", message: "is not an allowed property" },
-      { path: "/a~1b", message: "must be string" },
+      { path: "/a~1b", message: "must be a string" },
     ]);
     expect(check({})).toEqual([{ path: "/items", message: "is required" }]);
   });
@@ -33,8 +33,8 @@ describe("compileCheck", () => {
   it("parses query strings when asked, with a path prefix", () => {
     const query = compileCheck(Type.Object({ limit: Type.Integer({ maximum: 100 }) }), { coerce: true, pathPrefix: "/query" });
     expect(query({ limit: "5" })).toBeNull();
-    expect(query({ limit: "500" })).toEqual([{ path: "/query/limit", message: "must be <= 100" }]);
-    for (const limit of ["1e1", " 5", "5.0", "0x5", "05"]) expect(query({ limit })).toEqual([{ path: "/query/limit", message: "must be integer" }]);
+    expect(query({ limit: "500" })).toEqual([{ path: "/query/limit", message: "must be at most 100" }]);
+    for (const limit of ["1e1", " 5", "5.0", "0x5", "05"]) expect(query({ limit })).toEqual([{ path: "/query/limit", message: "must be an integer" }]);
   });
 
   it("refuses strings PostgreSQL cannot store faithfully", () => {

@@ -32,7 +32,7 @@ function compile(schema: object, options: { coerce?: boolean; pathPrefix?: strin
   const integers = options.coerce ? integerFields(schema) : [];
   return (value) => {
     const notIntegers = integers.filter((key) => typeof (value as Record<string, unknown>)?.[key] === "string" && !INTEGER_TEXT.test((value as Record<string, string>)[key] as string));
-    if (notIntegers.length > 0) return notIntegers.map((key) => ({ path: `${prefix}/${escapePointer(key)}`, message: "must be integer" }));
+    if (notIntegers.length > 0) return notIntegers.map((key) => ({ path: `${prefix}/${escapePointer(key)}`, message: "must be an integer" }));
     if (!validate(value)) return toFieldErrors(validate.errors ?? [], prefix);
     const unstorable = findUnstorableString(value, prefix);
     return unstorable ? [{ path: unstorable, message: "contains a NUL character or an unpaired surrogate" }] : null;
@@ -97,10 +97,46 @@ function pointerOf(error: ErrorObject): string {
   return error.instancePath;
 }
 
+/** Messages for people: what the value must be, in words rather than the validator's own. */
 function messageOf(error: ErrorObject): string {
-  if (error.keyword === "additionalProperties") return "is not an allowed property";
-  if (error.keyword === "required") return "is required";
-  if (error.keyword === "pattern") return "has an invalid format";
-  if (error.keyword === "anyOf") return "does not match any allowed form";
-  return error.message ?? "is invalid";
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "additionalProperties":
+      return "is not an allowed property";
+    case "required":
+      return "is required";
+    case "pattern":
+      return "has an invalid format";
+    case "anyOf":
+      return "does not match any allowed form";
+    case "type":
+      return `must be ${params.type === "integer" ? "an integer" : params.type === "object" ? "an object" : params.type === "array" ? "an array" : `a ${String(params.type)}`}`;
+    case "minLength":
+      return `must be at least ${plural(params.limit, "character")} long`;
+    case "maxLength":
+      return `must be at most ${plural(params.limit, "character")} long`;
+    case "minimum":
+      return `must be at least ${String(params.limit)}`;
+    case "maximum":
+      return `must be at most ${String(params.limit)}`;
+    case "minItems":
+      return `must have at least ${plural(params.limit, "item")}`;
+    case "maxItems":
+      return `must have at most ${plural(params.limit, "item")}`;
+    case "uniqueItems":
+      return "must not list the same item twice";
+    case "minProperties":
+      return `must have at least ${plural(params.limit, "field")}`;
+    case "format":
+      return params.format === "date-time" ? "must be an RFC 3339 date-time" : `must be a valid ${String(params.format)}`;
+    case "const":
+    case "enum":
+      return `must be one of ${((params.allowedValues as unknown[] | undefined) ?? [params.allowedValue]).map((value) => JSON.stringify(value)).join(", ")}`;
+    default:
+      return error.message ?? "is invalid";
+  }
+}
+
+function plural(count: unknown, noun: string): string {
+  return `${String(count)} ${noun}${count === 1 ? "" : "s"}`;
 }

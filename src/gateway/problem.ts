@@ -34,5 +34,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem) {
     code: problem.code,
   };
   if (problem.errors) body.errors = problem.errors;
+  // RFC 9110: a 401 names the scheme that would get the caller in.
+  if (problem.status === 401) reply.header("www-authenticate", "Bearer");
   return reply.code(problem.status).type("application/problem+json").send(body);
 }

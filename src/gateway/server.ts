@@ -70,10 +70,10 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(validationPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(requestContextPlugin);
-  await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins });
+  await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins, behindTls: config.behindTls });
   await app.register(rateLimitPlugin, { max: config.rateLimit.max, windowS: config.rateLimit.windowS });
   await app.register(metricsPlugin);
-  await app.register(docsPlugin);
+  await app.register(docsPlugin, { actions: routeSets.flatMap((set) => Object.values(set.contract.actions)) });
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });
   for (const set of routeSets) await app.register(set.routes);
   return app;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, type Topology } from "../support/topology.ts";
@@ -43,7 +44,24 @@ export function apiSuite(topology: () => Topology) {
       expect(docs.body.openapi).toMatch(/^3\./);
       expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(["/v1/auth/register", "/v1/products", "/v1/products/{id}"]));
       expect(docs.body.paths["/v1/products"].post.security).toEqual([{ bearerAuth: [] }]);
+      expect(docs.body.paths["/v1/products"].get.security).toEqual([]);
       expect((await api("GET", "/docs")).status).toBe(200);
+    });
+
+    it("GET /docs/json passes Redocly's recommended rules with no error and no warning", async () => {
+      const docs = await api("GET", "/docs/json");
+      const config = await createConfig({ extends: ["recommended"] });
+      const problems = await lintFromString({ source: JSON.stringify(docs.body), absoluteRef: "/docs/json", config });
+      expect(problems.map((problem) => `${problem.severity} ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`)).toEqual([]);
+    });
+
+    it("GET /docs/json names the shared schemas and documents every operation's problems", async () => {
+      const { body } = await api("GET", "/docs/json");
+      expect(Object.keys(body.components.schemas)).toEqual(expect.arrayContaining(["Product", "ProductPage", "Order", "User", "Problem", "ValidationProblem"]));
+      const create = body.paths["/v1/products"].post.responses;
+      expect(Object.keys(create)).toEqual(["201", "400", "401", "403", "409", "413", "415", "429", "500", "503"]);
+      expect(create["409"].content["application/problem+json"].schema.allOf[1].properties.code.enum).toEqual(["sku_taken"]);
+      expect(body.paths["/v1/products/{id}"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Product" });
     });
 
     it("GET /.well-known/jwks.json publishes the EdDSA verification keys", async () => {
@@ -71,6 +89,17 @@ export function apiSuite(topology: () => Topology) {
       expect(huge.body).toMatchObject({ status: 431, code: "headers_too_large" });
     });
 
+    it("GET / is a JSON index of the docs and health routes", async () => {
+      const index = await api("GET", "/");
+      expect(index.status).toBe(200);
+      expect(index.body.links).toMatchObject({ docs: "/docs", openapi: "/docs/json", live: "/health/live", ready: "/health/ready" });
+      for (const link of Object.values(index.body.links as Record<string, string>)) expect((await api("GET", link)).status, link).toBe(200);
+    });
+
+    it("sends no HSTS over plain HTTP unless BEHIND_TLS says clients come over HTTPS", async () => {
+      expect((await api("GET", "/v1/products")).headers.get("strict-transport-security")).toBeNull();
+    });
+
     it("answers unknown routes 404 and wrong methods 405, as problems", async () => {
       expect(isProblem(await api("GET", "/v1/nowhere"), 404, "not_found")).toBe(true);
       const wrongMethod = await api("PUT", "/v1/products");
@@ -94,7 +123,11 @@ export function apiSuite(topology: () => Topology) {
       const email = `bad-${unique()}@example.com`;
       const bad = await api("POST", "/v1/auth/register", { body: { email, password: "1234567", name: "", role: "admin" } });
       expect(isProblem(bad, 400, "validation_failed")).toBe(true);
-      expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["/name", "/password", "/role"]);
+      expect(bad.body.errors.sort((a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path))).toEqual([
+        { path: "/name", message: "must be at least 1 character long" },
+        { path: "/password", message: "must be at least 8 characters long" },
+        { path: "/role", message: "is not an allowed property" },
+      ]);
       for (const body of [{ email, password: 12345678, name: "N" }, { email, password: null, name: "N" }, [email], "text", null]) {
         expect(isProblem(await api("POST", "/v1/auth/register", { body }), 400, "validation_failed")).toBe(true);
       }
@@ -195,7 +228,9 @@ export function apiSuite(topology: () => Topology) {
       const [, payload] = user.token.split(".");
       const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${payload}.`;
       for (const token of [undefined, "garbage", expired, forged, unsigned]) {
-        expect(isProblem(await api("GET", "/v1/auth/me", { token }), 401, "unauthorized")).toBe(true);
+        const refused = await api("GET", "/v1/auth/me", { token });
+        expect(isProblem(refused, 401, "unauthorized")).toBe(true);
+        expect(refused.headers.get("www-authenticate")).toBe("Bearer");
       }
       const basic = await api("GET", "/v1/auth/me", { headers: { authorization: "Basic dXNlcjpwYXNz" } });
       expect(isProblem(basic, 401, "unauthorized")).toBe(true);
@@ -247,7 +282,9 @@ export function apiSuite(topology: () => Topology) {
   describe("GET/PATCH/DELETE /v1/products/:id", () => {
     it("reads, changes and deactivates a product", async () => {
       const sku = `LIFE-${unique()}`;
-      const { body: product } = await api("POST", "/v1/products", { token: adminToken, body: { sku, name: "Lamp", priceCents: 500, currency: "USD" } });
+      const created = await api("POST", "/v1/products", { token: adminToken, body: { sku, name: "Lamp", priceCents: 500, currency: "USD" } });
+      const product = created.body;
+      expect(created.headers.get("location")).toBe(`/v1/products/${product.id}`);
       expect((await api("GET", `/v1/products/${product.id}`)).body).toEqual(product);
       const patched = await api("PATCH", `/v1/products/${product.id}`, { token: adminToken, body: { priceCents: 450, description: "Warm light" } });
       expect(patched.body).toMatchObject({ priceCents: 450, description: "Warm light", sku });
@@ -260,6 +297,23 @@ export function apiSuite(topology: () => Topology) {
       expect((await api("DELETE", `/v1/products/${product.id}`, { token: adminToken })).status).toBe(204);
       expect((await api("GET", `/v1/products/${product.id}`)).body.active).toBe(false);
       expect((await api("GET", `/v1/products?q=${sku.toLowerCase()}`)).body.items).toEqual([]);
+    });
+
+    it("carries a strong ETag: If-None-Match with the current one is 304, after a change 200 with a new one", async () => {
+      const { body: product } = await api("POST", "/v1/products", { token: adminToken, body: { sku: `TAG-${unique()}`, name: "Jar", priceCents: 300, currency: "EUR" } });
+      const first = await api("GET", `/v1/products/${product.id}`);
+      const tag = first.headers.get("etag") as string;
+      expect(tag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      expect(first.headers.get("cache-control")).toBe("public, no-cache");
+      const unchanged = await api("GET", `/v1/products/${product.id}`, { headers: { "if-none-match": `"other", ${tag}` } });
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.body).toBeUndefined();
+      expect(unchanged.headers.get("etag")).toBe(tag);
+      await api("PATCH", `/v1/products/${product.id}`, { token: adminToken, body: { priceCents: 350 } });
+      const changed = await api("GET", `/v1/products/${product.id}`, { headers: { "if-none-match": tag } });
+      expect(changed.status).toBe(200);
+      expect(changed.body.priceCents).toBe(350);
+      expect(changed.headers.get("etag")).not.toBe(tag);
     });
 
     it("is 404 for a well-formed unknown id and 400 for a malformed one", async () => {
@@ -313,9 +367,12 @@ export function apiSuite(topology: () => Topology) {
       expect(await search("'; drop table products; --")).toEqual([]);
     });
 
-    it("refuses bad limits, foreign cursors and unknown parameters", async () => {
-      for (const query of ["limit=0", "limit=101", "limit=abc", "cursor=bm90LWEtY3Vyc29y", "unknown=1", `q=${"x".repeat(201)}`]) {
-        expect(isProblem(await api("GET", `/v1/products?${query}`), 400, "validation_failed"), query).toBe(true);
+    it("refuses bad limits, foreign cursors and unknown parameters, each at its /query pointer", async () => {
+      const cases = { "limit=0": "/query/limit", "limit=101": "/query/limit", "limit=abc": "/query/limit", "cursor=bm90LWEtY3Vyc29y": "/query/cursor", "unknown=1": "/query/unknown", [`q=${"x".repeat(201)}`]: "/query/q" };
+      for (const [query, path] of Object.entries(cases)) {
+        const refused = await api("GET", `/v1/products?${query}`);
+        expect(isProblem(refused, 400, "validation_failed"), query).toBe(true);
+        expect(refused.body.errors.map((error: { path: string }) => error.path), query).toEqual([path]);
       }
     });
   });

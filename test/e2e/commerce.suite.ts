@@ -72,6 +72,7 @@ export function commerceSuite(topology: () => Topology) {
       const productId = await product(10);
       const placed = await order(buyer, [{ productId, quantity: 3 }]);
       expect(placed.status).toBe(201);
+      expect(placed.headers.get("location")).toBe(`/v1/orders/${placed.body.id}`);
       expect(placed.body).toMatchObject({ status: "awaiting_payment", totalCents: 4500, currency: "EUR" });
       expect(placed.body.items).toEqual([expect.objectContaining({ productId, unitPriceCents: 1500, quantity: 3, lineTotalCents: 4500 })]);
       await settled(buyer, placed.body.id, "paid");
@@ -184,6 +185,23 @@ export function commerceSuite(topology: () => Topology) {
       expect(isProblem(await api("GET", "/v1/payments", { token: alice }), 400, "validation_failed")).toBe(true);
       expect(isProblem(await api("GET", "/v1/orders/not-an-id", { token: alice }), 400, "validation_failed")).toBe(true);
       expect(isProblem(await api("GET", "/v1/orders"), 401, "unauthorized")).toBe(true);
+    });
+
+    it("carries a private ETag on an order: 304 while it is unchanged, 200 once it changed", async () => {
+      const buyer = await customer();
+      const placed = await order(buyer, [{ productId: await product(5), quantity: 1 }]);
+      await settled(buyer, placed.body.id, "paid");
+      const read = (headers: Record<string, string> = {}) => api("GET", `/v1/orders/${placed.body.id}`, { token: buyer, headers });
+      const paid = await read();
+      const tag = paid.headers.get("etag") as string;
+      expect(paid.headers.get("cache-control")).toBe("private, no-cache");
+      expect((await read({ "if-none-match": tag })).status).toBe(304);
+      expect((await api("POST", `/v1/orders/${placed.body.id}/cancel`, { token: buyer })).status).toBe(200);
+      const cancelled = await read({ "if-none-match": tag });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.status).toBe("cancelled");
+      // Someone else's order stays unknown to them, tag or not.
+      expect(isProblem(await api("GET", `/v1/orders/${placed.body.id}`, { token: await customer(), headers: { "if-none-match": "*" } }), 404, "not_found")).toBe(true);
     });
   });
 

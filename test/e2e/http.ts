@@ -1,4 +1,10 @@
-/** A small HTTP client for the end-to-end suite: JSON in, status, headers and parsed body out. */
+/**
+ * A small HTTP client for the end-to-end suite: JSON in, status, headers and parsed body out. Every
+ * answer is also held to the OpenAPI document the gateway serves (openapi-conformance.ts): one the
+ * document does not describe fails the request.
+ */
+import { conformanceOf } from "../support/openapi-conformance.ts";
+
 export interface Answer<T = any> {
   status: number;
   headers: Headers;
@@ -22,8 +28,11 @@ export function client(baseUrl: () => string) {
       headers["content-type"] ??= "application/json";
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(`${baseUrl()}${path}`, { method, headers, body });
+    const url = `${baseUrl()}${path}`;
+    const response = await fetch(url, { method, headers, body });
     const text = await response.text();
+    const drift = (await conformanceOf(baseUrl())).check(method, url, { status: response.status, headers: response.headers, text });
+    if (drift) throw new Error(`not as documented: ${drift}`);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -1,7 +1,9 @@
 /**
  * Browser-facing hardening: helmet's security headers on every answer, and CORS only for the
  * origins configured in CORS_ORIGINS; without it no cross-origin browser call is allowed.
- * The docs page sets its own content security policy for its scripts (see docs.ts).
+ * The docs page sets its own content security policy for its scripts (see docs.ts). HSTS only
+ * when BEHIND_TLS says clients come over HTTPS: over plain HTTP browsers ignore it, and it would
+ * claim a TLS deployment that does not exist.
  *
  * Helmet's headers depend on its settings only, never on the request, so helmet runs once, at
  * start-up, and every answer gets the headers it set (running its dozen middlewares per request
@@ -13,21 +15,19 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import helmet from "helmet";
 
-const HELMET = { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: "same-site" } } as const;
-
 /** The headers helmet sets with our settings. */
-export function helmetHeaders(): Record<string, string> {
+export function helmetHeaders(behindTls: boolean): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => void delete headers[name.toLowerCase()],
   };
-  helmet(HELMET)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: "same-site" }, strictTransportSecurity: behindTls })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return headers;
 }
 
-export const securityHeadersPlugin = fp(async (app: FastifyInstance, options: { corsOrigins: string[] }) => {
-  const headers = helmetHeaders();
+export const securityHeadersPlugin = fp(async (app: FastifyInstance, options: { corsOrigins: string[]; behindTls: boolean }) => {
+  const headers = helmetHeaders(options.behindTls);
   app.addHook("onRequest", (_request, reply, done) => {
     reply.headers(headers);
     done();

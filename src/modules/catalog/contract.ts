@@ -2,7 +2,7 @@
  * Catalog: the products a shop sells and finding them. Products are never deleted, only
  * deactivated, so orders that name them stay explainable.
  */
-import { Currency, Cursor, defineContract, Limit, Page, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+import { CommonErrors, Currency, Cursor, defineContract, defineErrors, Limit, Page, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
 
 export const Product = Type.Object({
   id: Uuid,
@@ -15,7 +15,7 @@ export const Product = Type.Object({
   active: Type.Boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
+}, { title: "Product" });
 export type Product = Static<typeof Product>;
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -32,7 +32,7 @@ export const NewProduct = Type.Object(
     currency: Currency,
     category: Type.Optional(Category),
   },
-  { additionalProperties: false },
+  { title: "NewProduct", additionalProperties: false },
 );
 
 export const ProductChanges = Type.Object(
@@ -43,7 +43,7 @@ export const ProductChanges = Type.Object(
     currency: Type.Optional(Currency),
     category: Type.Optional(Category),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: "ProductChanges", additionalProperties: false, minProperties: 1 },
 );
 
 export const ProductId = Type.Object({ id: Uuid }, { additionalProperties: false });
@@ -58,13 +58,18 @@ export const ProductQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ProductPage = Page(Product);
+export const ProductPage = Page(Product, "ProductPage");
+
+const errors = defineErrors({
+  skuTaken: { status: 409, code: "sku_taken", description: "A product has this sku, or had it: skus are never reused." },
+});
 
 export const Catalog = defineContract({
   name: "catalog",
+  errors,
   actions: {
     /** Adds a product. Admins only. Errors: `sku_taken` (409). Not retried: a retry reports `sku_taken`. */
-    createProduct: { params: NewProduct, result: Product, access: "admin", idempotent: false },
+    createProduct: { params: NewProduct, result: Product, access: "admin", idempotent: false, errors: [errors.skuTaken] },
     /**
      * Changes a product's fields (not sku or active). Admins only.
      * Errors: `not_found` (404), `validation_failed` (400, also for no field at all). Safe to retry.
@@ -74,12 +79,13 @@ export const Catalog = defineContract({
       result: Product,
       access: "admin",
       idempotent: true,
+      errors: [CommonErrors.notFound],
     },
     /**
      * Makes a product inactive (no longer orderable); also fine when already inactive, and then
      * publishes nothing. Admins only. Errors: `not_found` (404). Safe to retry.
      */
-    deactivateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true },
+    deactivateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true, errors: [CommonErrors.notFound] },
     /**
      * One product, active or not. Anyone. Errors: `not_found`. Safe to retry. Cacheable: a change
      * through the caller's node shows at once, elsewhere once the product's event arrives.
@@ -89,6 +95,7 @@ export const Catalog = defineContract({
       result: Product,
       access: "anyone",
       idempotent: true,
+      errors: [CommonErrors.notFound],
       cache: { key: "id", evictedBy: ["catalog.product.updated", "catalog.product.deactivated"], changedBy: ["updateProduct", "deactivateProduct"] },
     },
     /**

@@ -2,7 +2,7 @@
  * Identity: accounts, login and access tokens. Every other module learns who a caller is from the
  * access tokens this module signs (verified with the public keys it publishes), never by asking it.
  */
-import { defineContract, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+import { CommonErrors, defineContract, defineErrors, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
 
 export const Role = Type.Union([Type.Literal("customer"), Type.Literal("admin")]);
 
@@ -12,7 +12,7 @@ export const User = Type.Object({
   name: Type.String(),
   roles: Type.Array(Role),
   createdAt: Timestamp,
-});
+}, { title: "User" });
 export type User = Static<typeof User>;
 
 /** Trimmed and lower-cased by the module; at most 254 characters once trimmed. */
@@ -21,39 +21,45 @@ const Password = Type.String({ minLength: 8, maxLength: 128 });
 
 export const Registration = Type.Object(
   { email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 100 }) },
-  { additionalProperties: false },
+  { title: "Registration", additionalProperties: false },
 );
 
 export const Credentials = Type.Object(
   { email: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 128 }) },
-  { additionalProperties: false },
+  { title: "Credentials", additionalProperties: false },
 );
 
 export const AccessToken = Type.Object({
   accessToken: Type.String(),
   tokenType: Type.Literal("Bearer"),
   expiresIn: Type.Integer({ description: "seconds" }),
-});
+}, { title: "AccessToken" });
 
-export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
+export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }, { title: "Jwks" });
+
+const errors = defineErrors({
+  emailTaken: { status: 409, code: "email_taken", description: "An account with this email exists." },
+  invalidCredentials: { status: 401, code: "invalid_credentials", description: "The email or password is wrong (the same answer whether or not the email exists)." },
+});
 
 export const Identity = defineContract({
   name: "identity",
+  errors,
   actions: {
     /**
      * Creates a customer account. Anyone may call it.
      * Errors: `email_taken` (409), `validation_failed` (400). Not safe to retry blindly: a retry
      * after a lost answer reports `email_taken`.
      */
-    register: { params: Registration, result: User, access: "anyone", idempotent: false },
+    register: { params: Registration, result: User, access: "anyone", idempotent: false, errors: [errors.emailTaken] },
     /**
      * Exchanges email and password for an access token. Anyone may call it.
      * Errors: `invalid_credentials` (401, the same whether or not the email exists), `rate_limited`
      * (429) after repeated failures for one email or from one address. Not retried: failures count.
      */
-    login: { params: Credentials, result: AccessToken, access: "anyone", idempotent: false },
+    login: { params: Credentials, result: AccessToken, access: "anyone", idempotent: false, errors: [errors.invalidCredentials] },
     /** The signed-in caller's own account. Errors: `unauthorized` (401). Safe to retry. */
-    me: { params: Type.Object({}, { additionalProperties: false }), result: User, access: "user", idempotent: true },
+    me: { params: Type.Object({}, { additionalProperties: false }), result: User, access: "user", idempotent: true, errors: [CommonErrors.notFound] },
     /** The public keys that verify access tokens (JWKS). Anyone may call it. Safe to retry. */
     jwks: { params: Type.Object({}, { additionalProperties: false }), result: Jwks, access: "anyone", idempotent: true },
   },

@@ -2,17 +2,17 @@
  * Inventory: how many units of each product are free to sell, held for orders awaiting payment,
  * and sold. Stock is never oversold: reservations take units with one conditional update each.
  */
-import { defineContract, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+import { CommonErrors, defineContract, defineErrors, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
 
 export const Stock = Type.Object({
   productId: Uuid,
   available: Type.Integer({ description: "free to sell" }),
   reserved: Type.Integer({ description: "held for orders awaiting payment" }),
   sold: Type.Integer({ description: "paid for" }),
-});
+}, { title: "Stock" });
 export type Stock = Static<typeof Stock>;
 
-export const StockLevel = Type.Object({ available: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }) }, { additionalProperties: false });
+export const StockLevel = Type.Object({ available: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }) }, { title: "StockLevel", additionalProperties: false });
 
 export const ProductRef = Type.Object({ productId: Uuid }, { additionalProperties: false });
 
@@ -23,8 +23,14 @@ const ReservationLines = Type.Array(
 
 const OrderRef = Type.Object({ orderId: Uuid }, { additionalProperties: false });
 
+const errors = defineErrors({
+  outOfStock: { status: 409, code: "out_of_stock", description: "Not enough stock for every line; nothing was held." },
+  reservationReleased: { status: 409, code: "invalid_state", description: "The order's reservation was already released." },
+});
+
 export const Inventory = defineContract({
   name: "inventory",
+  errors,
   actions: {
     /** Stock of one product; all zero for a product never stocked. Anyone. Safe to retry. */
     getStock: { params: ProductRef, result: Stock, access: "anyone", idempotent: true },
@@ -37,6 +43,7 @@ export const Inventory = defineContract({
       result: Stock,
       access: "admin",
       idempotent: true,
+      errors: [CommonErrors.notFound],
     },
     /**
      * Holds units for an order, all lines or none. Internal, for orders' checkout only. Idempotent by
@@ -50,6 +57,7 @@ export const Inventory = defineContract({
       access: "internal",
       callers: ["orders"],
       idempotent: true,
+      errors: [errors.outOfStock, errors.reservationReleased],
     },
     /**
      * Gives back whatever an order holds or bought (held → available, sold → available); nothing to

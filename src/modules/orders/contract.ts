@@ -6,7 +6,7 @@
  * Status: `awaiting_payment` → `paid`; `awaiting_payment` → `cancelled` (payment declined, the
  * reservation expired, or cancelled by the customer); `paid` → `cancelled` (refunded).
  */
-import { Currency, Cursor, defineContract, Limit, Page, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+import { CommonErrors, Currency, Cursor, defineContract, defineErrors, Limit, Page, type Static, Timestamp, Type, Uuid } from "../../broker/contract-kit.ts";
 
 export const OrderStatus = Type.Union([Type.Literal("awaiting_payment"), Type.Literal("paid"), Type.Literal("cancelled")]);
 
@@ -17,7 +17,7 @@ export const OrderItem = Type.Object({
   unitPriceCents: Type.Integer(),
   quantity: Type.Integer(),
   lineTotalCents: Type.Integer(),
-});
+}, { title: "OrderItem" });
 
 export const Order = Type.Object({
   id: Uuid,
@@ -28,7 +28,7 @@ export const Order = Type.Object({
   currency: Currency,
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
+}, { title: "Order" });
 export type Order = Static<typeof Order>;
 
 export const NewOrder = Type.Object(
@@ -39,7 +39,7 @@ export const NewOrder = Type.Object(
     ),
     paymentToken: Type.String({ minLength: 1, maxLength: 64, pattern: "^tok_", description: "from the payment provider; starts with tok_" }),
   },
-  { additionalProperties: false },
+  { title: "NewOrder", additionalProperties: false },
 );
 
 export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$" });
@@ -51,12 +51,21 @@ export const OrderQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const OrderPage = Page(Order);
+export const OrderPage = Page(Order, "OrderPage");
 
 const OrderEvent = { orderId: Uuid, userId: Uuid };
 
+const errors = defineErrors({
+  outOfStock: { status: 409, code: "out_of_stock", description: "Not enough stock for every line; nothing stays held." },
+  productUnavailable: { status: 409, code: "product_unavailable", description: "A line names an unknown or inactive product." },
+  mixedCurrency: { status: 422, code: "mixed_currency", description: "The products of one order must share a currency." },
+  idempotencyKeyReused: { status: 422, code: "idempotency_key_reused", description: "This Idempotency-Key was used with another request body." },
+  alreadyCancelled: { status: 409, code: "invalid_state", description: "The order is already cancelled." },
+});
+
 export const Orders = defineContract({
   name: "orders",
+  errors,
   actions: {
     /**
      * Places an order for the signed-in user: prices snapshotted from the catalog, stock held,
@@ -71,20 +80,21 @@ export const Orders = defineContract({
       result: Order,
       access: "user",
       idempotent: false,
+      errors: [errors.outOfStock, errors.productUnavailable, errors.mixedCurrency, errors.idempotencyKeyReused],
     },
     /** One order, for its owner or an admin; anyone else gets `not_found`. Safe to retry. */
-    getOrder: { params: OrderId, result: Order, access: "user", idempotent: true },
+    getOrder: { params: OrderId, result: Order, access: "user", idempotent: true, errors: [CommonErrors.notFound] },
     /**
      * The caller's orders, newest first; an admin may ask for another user's (`userId`), a customer
      * who does gets `forbidden`. Safe to retry.
      */
-    listOrders: { params: OrderQuery, result: OrderPage, access: "user", idempotent: true },
+    listOrders: { params: OrderQuery, result: OrderPage, access: "user", idempotent: true, errors: [CommonErrors.forbidden] },
     /**
      * Cancels an order for its owner or an admin: held stock goes back on sale and a captured
      * payment is refunded (in the background). Errors: `invalid_state` (409) once cancelled,
      * `not_found` for anyone else. Safe to retry only in the sense that a retry reports `invalid_state`.
      */
-    cancelOrder: { params: OrderId, result: Order, access: "user", idempotent: false },
+    cancelOrder: { params: OrderId, result: Order, access: "user", idempotent: false, errors: [CommonErrors.notFound, errors.alreadyCancelled] },
   },
   events: {
     /** An order holds its stock and awaits payment. Carries what payments needs to charge it. */

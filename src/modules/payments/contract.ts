@@ -2,7 +2,7 @@
  * Payments: charges orders through the payment provider (simulated here), captures, declines and
  * refunds. An order never has more than one captured payment.
  */
-import { Currency, defineContract, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+import { CommonErrors, Currency, defineContract, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
 
 export const Payment = Type.Object({
   id: Uuid,
@@ -11,8 +11,10 @@ export const Payment = Type.Object({
   currency: Currency,
   status: Type.Union([Type.Literal("captured"), Type.Literal("declined"), Type.Literal("refunded")]),
   createdAt: Timestamp,
-});
+}, { title: "Payment" });
 export type Payment = Static<typeof Payment>;
+
+export const PaymentList = Type.Object({ items: Type.Array(Payment) }, { title: "PaymentList" });
 
 export const PaymentQuery = Type.Object({ orderId: Uuid }, { additionalProperties: false });
 
@@ -22,7 +24,7 @@ export const Payments = defineContract({
   name: "payments",
   actions: {
     /** The payments of one order, for the order's owner or an admin; anyone else gets `not_found`. Safe to retry. */
-    listPayments: { params: PaymentQuery, result: Type.Object({ items: Type.Array(Payment) }), access: "user", idempotent: true },
+    listPayments: { params: PaymentQuery, result: PaymentList, access: "user", idempotent: true, errors: [CommonErrors.notFound] },
   },
   events: {
     /** The order's amount was captured. */

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "../../../broker/contract-kit.ts";
 import { Catalog, NewProduct, Product, ProductChanges, ProductId, ProductPage, ProductQuery } from "../../../modules/catalog/contract.ts";
-import { describedBy, invoke } from "../../invoke.ts";
+import { IfNoneMatch, revalidated } from "../../conditional-get.ts";
+import { describedBy, invoke, NotModified } from "../../invoke.ts";
 
 const { createProduct, updateProduct, deactivateProduct, getProduct, listProducts } = Catalog.actions;
 
@@ -8,31 +10,37 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/v1/products",
     { schema: { ...describedBy(listProducts, "catalog", "Find active products"), querystring: ProductQuery, response: { 200: ProductPage } } },
-    async (request) => invoke(request, listProducts, request.query),
+    async (request) => invoke(request, listProducts, request.query, { "": "/query" }),
   );
   app.get(
     "/v1/products/:id",
-    { schema: { ...describedBy(getProduct, "catalog", "One product"), params: ProductId, response: { 200: Product } } },
-    async (request) => invoke(request, getProduct, request.params),
+    {
+      schema: { ...describedBy(getProduct, "catalog", "One product"), params: ProductId, headers: IfNoneMatch, response: { 200: Product, 304: NotModified } },
+      onSend: revalidated("public"),
+    },
+    async (request) => invoke(request, getProduct, request.params, { "": "/params" }),
   );
   app.post(
     "/v1/products",
     { schema: { ...describedBy(createProduct, "catalog", "Add a product"), body: NewProduct, response: { 201: Product } } },
-    async (request, reply) => reply.code(201).send(await invoke(request, createProduct, request.body)),
+    async (request, reply) => {
+      const product = await invoke(request, createProduct, request.body);
+      return reply.code(201).header("location", `/v1/products/${product.id}`).send(product);
+    },
   );
   app.patch(
     "/v1/products/:id",
     {
       schema: { ...describedBy(updateProduct, "catalog", "Change a product"), params: ProductId, body: ProductChanges, response: { 200: Product } },
     },
-    async (request) => invoke(request, updateProduct, { id: request.params.id, changes: request.body }),
+    async (request) => invoke(request, updateProduct, { id: request.params.id, changes: request.body }, { "/id": "/params/id", "/changes": "" }),
   );
   app.delete(
     "/v1/products/:id",
-    { schema: { ...describedBy(deactivateProduct, "catalog", "Deactivate a product"), params: ProductId } },
+    { schema: { ...describedBy(deactivateProduct, "catalog", "Deactivate a product"), params: ProductId, response: { 204: Type.Null({ description: "Deactivated (or already inactive)" }) } } },
     async (request, reply) => {
-      await invoke(request, deactivateProduct, request.params);
-      return reply.code(204).send();
+      await invoke(request, deactivateProduct, request.params, { "": "/params" });
+      return reply.code(204).send(null);
     },
   );
 };

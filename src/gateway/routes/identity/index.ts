@@ -8,7 +8,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/v1/auth/register",
     { schema: { ...describedBy(register, "identity", "Create a customer account"), body: Registration, response: { 201: User } } },
-    async (request, reply) => reply.code(201).send(await invoke(request, register, request.body)),
+    async (request, reply) => reply.code(201).header("location", "/v1/auth/me").send(await invoke(request, register, request.body)),
   );
   app.post(
     "/v1/auth/login",

@@ -8,13 +8,13 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/v1/inventory/:productId",
     { schema: { ...describedBy(getStock, "inventory", "Stock of a product"), params: ProductRef, response: { 200: Stock } } },
-    async (request) => invoke(request, getStock, request.params),
+    async (request) => invoke(request, getStock, request.params, { "": "/params" }),
   );
   app.put(
     "/v1/inventory/:productId",
     {
       schema: { ...describedBy(setStock, "inventory", "Set the units free to sell"), params: ProductRef, body: StockLevel, response: { 200: Stock } },
     },
-    async (request) => invoke(request, setStock, { productId: request.params.productId, available: request.body.available }),
+    async (request) => invoke(request, setStock, { productId: request.params.productId, available: request.body.available }, { "/productId": "/params/productId" }),
   );
 };

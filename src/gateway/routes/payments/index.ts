@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "../../../broker/contract-kit.ts";
-import { Payment, PaymentQuery, Payments } from "../../../modules/payments/contract.ts";
+import { PaymentList, PaymentQuery, Payments } from "../../../modules/payments/contract.ts";
 import { describedBy, invoke } from "../../invoke.ts";
 
 const { listPayments } = Payments.actions;
@@ -12,9 +11,9 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...describedBy(listPayments, "payments", "The payments of an order"),
         querystring: PaymentQuery,
-        response: { 200: Type.Object({ items: Type.Array(Payment) }) },
+        response: { 200: PaymentList },
       },
     },
-    async (request) => invoke(request, listPayments, request.query),
+    async (request) => invoke(request, listPayments, request.query, { "": "/query" }),
   );
 };

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
-import { conflict } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { Catalog, type Product } from "../contract.ts";
 import { ProductEntity } from "../entities/product.entity.ts";
@@ -26,7 +25,7 @@ export async function createProduct(params: ParamsOf<typeof Catalog.actions.crea
   try {
     await ctx.em.flush();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw conflict("sku_taken", "A product with this sku exists.");
+    if (error instanceof UniqueConstraintViolationException) throw Catalog.errors.skuTaken.error("A product with this sku exists.");
     throw error;
   }
   return product;

@@ -2,7 +2,7 @@ import type { ModuleRuntime } from "../../../broker/module.ts";
 import { normalizeEmail } from "../domain/email.ts";
 import { UserEntity } from "../entities/user.entity.ts";
 import { createUser } from "./register.action.ts";
-import { AppError } from "../../../broker/errors.ts";
+import { Identity } from "../contract.ts";
 
 /** Creates the configured admin once; a user that already has the email is left as it is. */
 export async function bootstrapAdmin(runtime: ModuleRuntime): Promise<void> {
@@ -15,6 +15,6 @@ export async function bootstrapAdmin(runtime: ModuleRuntime): Promise<void> {
     runtime.log.info({ email: normalizeEmail(adminEmail) }, "admin account created");
   } catch (error) {
     // Another instance of this module created it first.
-    if (!(error instanceof AppError && error.type === "email_taken")) throw error;
+    if (!Identity.errors.emailTaken.is(error)) throw error;
   }
 }

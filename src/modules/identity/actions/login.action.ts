@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { AppError, rateLimited } from "../../../broker/errors.ts";
+import { rateLimited } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import type { AuthKeys, Role } from "../../../broker/auth.ts";
+import { Identity } from "../contract.ts";
 import { isAcceptableEmail, normalizeEmail } from "../domain/email.ts";
 import { decoyHash, verifyPassword } from "../domain/password.ts";
 import { LoginFailureEntity } from "../entities/login-failure.entity.ts";
@@ -51,7 +52,7 @@ export async function login(
   return { accessToken, tokenType: "Bearer" as const, expiresIn };
 }
 
-const invalidCredentials = () => new AppError(401, "invalid_credentials", "The email or password is wrong.");
+const invalidCredentials = () => Identity.errors.invalidCredentials.error("The email or password is wrong.");
 
 async function refuseWhenLimited(
   ctx: ActionContext,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { ModuleEntityManager } from "../../../broker/database.ts";
-import { conflict, validationFailed } from "../../../broker/errors.ts";
+import { validationFailed } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { Identity, type User } from "../contract.ts";
 import { isAcceptableEmail, normalizeEmail } from "../domain/email.ts";
@@ -37,7 +37,7 @@ export async function createUser(
   try {
     await em.flush();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw conflict("email_taken", "An account with this email exists.");
+    if (error instanceof UniqueConstraintViolationException) throw Identity.errors.emailTaken.error();
     throw error;
   }
   return user;

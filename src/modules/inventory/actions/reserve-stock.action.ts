@@ -1,8 +1,7 @@
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
-import { AppError, conflict } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { statement } from "../../../broker/module-sql.ts";
-import type { Inventory } from "../contract.ts";
+import { Inventory } from "../contract.ts";
 
 type Result = ResultOf<typeof Inventory.actions.reserveStock>;
 
@@ -21,9 +20,9 @@ export async function reserveStock(params: ParamsOf<typeof Inventory.actions.res
   try {
     rows = await ctx.db.query<{ outcome: string }>(RESERVE, [orderId, JSON.stringify(lines), new Date(Date.now() + ttlS * 1000).toISOString()]);
   } catch (error) {
-    if ((error as { code?: string }).code === OUT_OF_STOCK) throw new AppError(409, "out_of_stock", "Not enough stock for every line; nothing was reserved.");
+    if ((error as { code?: string }).code === OUT_OF_STOCK) throw Inventory.errors.outOfStock.error();
     throw error;
   }
-  if (rows[0]?.outcome === "released") throw conflict("invalid_state", "This order's reservation was already released.");
+  if (rows[0]?.outcome === "released") throw Inventory.errors.reservationReleased.error();
   return { orderId, status: "held" };
 }

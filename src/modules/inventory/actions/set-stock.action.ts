@@ -1,5 +1,6 @@
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
-import { AppError, notFound } from "../../../broker/errors.ts";
+import { CommonErrors } from "../../../broker/contract-kit.ts";
+import { notFound } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { Catalog } from "../../catalog/contract.ts";
 import type { Inventory, Stock } from "../contract.ts";
@@ -11,7 +12,7 @@ export async function setStock(params: ParamsOf<typeof Inventory.actions.setStoc
   try {
     await ctx.call(Catalog.actions.getProduct, { id: productId });
   } catch (error) {
-    if (error instanceof Error && (error as AppError).type === "not_found") throw notFound("The catalog has no such product.");
+    if (CommonErrors.notFound.is(error)) throw notFound("The catalog has no such product.");
     throw error;
   }
   await ctx.em

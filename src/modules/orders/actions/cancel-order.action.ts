@@ -1,7 +1,6 @@
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
-import { conflict } from "../../../broker/errors.ts";
 import type { ActionContext } from "../../../broker/module.ts";
-import type { Order, Orders } from "../contract.ts";
+import { Orders, type Order } from "../contract.ts";
 import { cancel } from "../domain/cancel.ts";
 import { OrderEntity } from "../entities/order.entity.ts";
 import { findVisibleOrder } from "./find-visible-order.ts";
@@ -11,7 +10,7 @@ import { toOrder } from "./order.view.ts";
 export async function cancelOrder(params: ParamsOf<typeof Orders.actions.cancelOrder>, ctx: ActionContext): Promise<Order> {
   return ctx.transactional(async ({ em, publish }) => {
     const order = await findVisibleOrder({ user: ctx.user, em }, params.id);
-    if (!(await cancel(em, publish, order.id, "customer"))) throw conflict("invalid_state", "The order is already cancelled.");
+    if (!(await cancel(em, publish, order.id, "customer"))) throw Orders.errors.alreadyCancelled.error();
     return toOrder(await em.findOneOrFail(OrderEntity, { id: order.id }, { refresh: true }));
   });
 }

@@ -2,7 +2,8 @@
  * Turns requested lines and the catalog's current products into priced order lines: the prices are
  * snapshotted here, so later catalog changes never alter a placed order.
  */
-import { AppError, conflict, validationFailed } from "../../../broker/errors.ts";
+import { validationFailed } from "../../../broker/errors.ts";
+import { Orders } from "../contract.ts";
 import type { OrderLine } from "../entities/order.entity.ts";
 
 export interface CatalogProduct {
@@ -27,7 +28,7 @@ export function priceLines(lines: { productId: string; quantity: number }[], pro
   const byId = new Map(products.map((product) => [product.id.toLowerCase(), product]));
   const items = lines.map((line) => {
     const product = byId.get(line.productId.toLowerCase());
-    if (!product || !product.active) throw conflict("product_unavailable", `Product ${line.productId} cannot be ordered.`);
+    if (!product || !product.active) throw Orders.errors.productUnavailable.error(`Product ${line.productId} cannot be ordered.`);
     return {
       productId: product.id,
       sku: product.sku,
@@ -38,7 +39,7 @@ export function priceLines(lines: { productId: string; quantity: number }[], pro
     };
   });
   const currencies = new Set(items.map((item) => byId.get(item.productId)?.currency));
-  if (currencies.size > 1) throw new AppError(422, "mixed_currency", "All products of an order must have the same currency.");
+  if (currencies.size > 1) throw Orders.errors.mixedCurrency.error("All products of an order must have the same currency.");
   const currency = [...currencies][0] as string;
   return { items, totalCents: items.reduce((sum, item) => sum + item.lineTotalCents, 0), currency };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AuthUser } from "../../../broker/auth.ts";
-import { AppError, dependencyUnavailable } from "../../../broker/errors.ts";
+import { dependencyUnavailable } from "../../../broker/errors.ts";
 import type { EventEnvelope } from "../../../broker/events/transport.ts";
 import { failureOf, startModule, stubModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
 import { Catalog, type Product } from "../../catalog/contract.ts";
@@ -36,7 +36,7 @@ beforeAll(async () => {
     reserveStock: async ({ orderId, lines }) => {
       if (inventoryDown) throw dependencyUnavailable();
       if (lines.some((line) => slow.has(line.productId))) await new Promise((resolve) => setTimeout(resolve, 400));
-      if (lines.some((line) => (held.get(line.productId) ?? 0) < line.quantity)) throw new AppError(409, "out_of_stock", "no stock");
+      if (lines.some((line) => (held.get(line.productId) ?? 0) < line.quantity)) throw Inventory.errors.outOfStock.error();
       for (const line of lines) held.set(line.productId, (held.get(line.productId) ?? 0) - line.quantity);
       return { orderId, status: "held" };
     },

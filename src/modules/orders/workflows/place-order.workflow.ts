@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
-import { AppError, dependencyUnavailable, describeError } from "../../../broker/errors.ts";
+import { dependencyUnavailable, describeError } from "../../../broker/errors.ts";
 import { counter } from "../../../broker/metrics.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { isUniqueViolation, statement } from "../../../broker/module-sql.ts";
@@ -98,7 +98,7 @@ async function holdStockAndPlace(
     const { status } = describeError(error);
     if (status === 409) {
       await reject(ctx, order.orderId);
-      throw (error as AppError).type === "out_of_stock" ? error : dependencyUnavailable();
+      throw Inventory.errors.outOfStock.is(error) ? Orders.errors.outOfStock.error() : dependencyUnavailable();
     }
     await compensateReservation(ctx, order.orderId);
     throw error;
@@ -138,7 +138,7 @@ async function reject(ctx: ActionContext, orderId: string): Promise<void> {
  */
 async function replay(ctx: ActionContext, earlier: Recorded, requestHash: string): Promise<Order | undefined> {
   if (earlier.requestHash !== requestHash) {
-    throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used with another request body.");
+    throw Orders.errors.idempotencyKeyReused.error();
   }
   if (earlier.state !== "pending") return visible(earlier);
   for (let waited = 0; waited < REPLAY_WAIT_MS; waited += 100) {
