@@ -34,6 +34,7 @@ export async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const modules = registry.filter((module) => config.modules.includes(module.contract.name));
+  logger.info({ modules: config.modules, gateway: config.gateway }, "bazaar starting");
   if (process.argv[2] === "migrate") return migrateOnly(config, modules, logger);
   const closers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -89,7 +90,8 @@ export async function main(): Promise<void> {
       closers.push(() => gateway.close());
       await gateway.listen({ host: config.host, port: config.port });
     }
-    logger.info({ modules: config.modules, gateway: config.gateway, transport: config.natsUrl ? "nats" : "in-process", ms: Date.now() - started }, "bazaar started");
+    const where = config.gateway ? ` at http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}/docs` : "";
+    logger.info({ modules: config.modules, transport: config.natsUrl ? "nats" : "in-process", ms: Date.now() - started }, `bazaar ready${where}`);
   } catch (error) {
     logger.fatal({ err: error }, "bazaar failed to start");
     await stop();

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "./logger.ts";
+import { createLogger, humanLine } from "./logger.ts";
 
 describe("createLogger", () => {
   it("redacts credentials and tokens wherever the log puts them", () => {
@@ -20,6 +20,15 @@ describe("createLogger", () => {
     log.info({ meta: { authToken: "jwt-def" } }, "call");
     for (const secret of ["secret-token", "hunter22", "jwt-abc", "tok_live_123", "tok_live_456", "jwt-def"]) expect(output).not.toContain(secret);
     expect(output.match(/\[redacted\]/g)).toHaveLength(6);
+  });
+});
+
+describe("humanLine", () => {
+  it("writes a JSON line as time, level, module, message and the other fields, still redacted", () => {
+    let output = "";
+    const log = createLogger("info", { write: (line: string) => void (output += humanLine(line)) });
+    log.child({ module: "orders" }).warn({ orderId: "o-1", attempt: 2, password: "hunter22" }, "payment late");
+    expect(output).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  \[orders\] payment late  orderId=o-1 attempt=2 password=\[redacted\]\n$/);
   });
 });
 

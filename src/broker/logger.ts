@@ -1,6 +1,7 @@
 /**
  * Structured JSON logs (pino) for the whole process; the gateway, the broker and every module
- * log through children of this one logger. Secrets are redacted wherever they appear.
+ * log through children of this one logger. Secrets are redacted wherever they appear. On a
+ * terminal the same lines are written for people instead (time, level, module, message, fields).
  */
 import { pino, type DestinationStream, type Logger } from "pino";
 
@@ -53,6 +54,20 @@ function bufferedStdout(): DestinationStream {
   return (stdout = destination);
 }
 
-export function createLogger(level: string, destination: DestinationStream = bufferedStdout()): Logger {
+const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+
+/** One JSON log line as a person reads it. */
+export function humanLine(line: string): string {
+  const { level, time, msg, pid: _pid, nodeID: _node, mod, module, component, err, ...fields } = JSON.parse(line) as Record<string, unknown>;
+  const who = (module ?? component ?? mod) as string | undefined;
+  const rest = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  const stack = (err as { stack?: string } | undefined)?.stack;
+  return `${new Date(time as number).toISOString().slice(11, 23)} ${(LEVELS[level as number] ?? String(level)).padEnd(5)} ${who ? `[${who}] ` : ""}${String(msg ?? "")}${rest.length > 0 ? `  ${rest.join(" ")}` : ""}${stack ? `\n${stack}` : ""}\n`;
+}
+
+/** A terminal shows lines as they come, and for people; volume is no concern there. */
+const humanStdout: DestinationStream = { write: (line: string) => void process.stdout.write(humanLine(line)) };
+
+export function createLogger(level: string, destination: DestinationStream = process.stdout.isTTY ? humanStdout : bufferedStdout()): Logger {
   return pino({ level, base: { pid: process.pid }, formatters: { log: (object) => redact(object, 0) as Record<string, unknown> } }, destination);
 }

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { spawnBazaar, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
 import { createTestDatabase } from "../support/postgres.ts";
 import { freePort, NATS_URL } from "../support/topology.ts";
@@ -57,6 +57,39 @@ describe("npm start on the embedded database", () => {
       await stopAll([catalog]);
       await db.drop();
     }
+  });
+
+  it("logs its start at once and where it is ready", async () => {
+    const port = await freePort();
+    const started = spawnBazaar("announced", { DATA_DIR: path.join(dataDir, "announced"), PORT: String(port), LOG_LEVEL: "info" }, "pipe");
+    const text = output(started);
+    try {
+      await waitUntilReady(`http://127.0.0.1:${port}`);
+      const messages = text().trim().split("\n").map((line) => JSON.parse(line).msg as string);
+      expect(messages[0]).toBe("bazaar starting");
+      expect(messages).toContain(`bazaar ready at http://127.0.0.1:${port}/docs`);
+    } finally {
+      await stopAll([started]);
+    }
+  });
+
+  it("says once which modules a gateway misses, however often readiness is probed", async () => {
+    const port = await freePort();
+    const gateway = spawnBazaar("lonely", { MODULES: "none", GATEWAY: "1", NATS_URL, BUS_NAMESPACE: `lonely-${port}`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "info" }, "pipe");
+    const text = output(gateway);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await vi.waitFor(async () => expect((await fetch(`${base}/health/live`)).status).toBe(200), { timeout: 20_000, interval: 100 });
+      for (let probe = 0; probe < 20; probe++) {
+        const ready = await fetch(`${base}/health/ready`);
+        expect(ready.status).toBe(503);
+        expect(((await ready.json()) as { modules: unknown }).modules).toEqual({ identity: "down", catalog: "down", inventory: "down", orders: "down", payments: "down" });
+      }
+    } finally {
+      await stopAll([gateway]);
+    }
+    expect(text().match(/not ready: /g)).toHaveLength(1);
+    expect(text()).not.toContain("is not registered");
   });
 
   it("refuses a bad configuration with a message naming the variable", async () => {

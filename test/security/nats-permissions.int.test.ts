@@ -104,8 +104,8 @@ describe("deploy/nats/nats-server.conf", () => {
     let output = "";
     catalog.child.stdout?.on("data", (chunk) => (output += chunk));
     try {
-      for (let i = 0; i < 100 && !output.includes("bazaar started"); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(output).toContain("bazaar started");
+      for (let i = 0; i < 100 && !output.includes("bazaar ready"); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain("bazaar ready");
       expect(catalog.child.exitCode).toBeNull();
     } finally {
       await stopAll([catalog]);

@@ -1,4 +1,8 @@
-/** Liveness of this process, and readiness: every module this gateway serves answers and reaches its database. */
+/**
+ * Liveness of this process, and readiness: every module this gateway serves answers and reaches
+ * its database. A module no node on the bus offers is down without a call (calling it would make
+ * the broker warn on every probe); what is down is logged once each time it changes.
+ */
 import type { FastifyInstance } from "fastify";
 import { call, healthAction } from "../../broker/contract-kit.ts";
 
@@ -6,20 +10,28 @@ const PROBE_TIMEOUT_MS = 2_000;
 
 export async function healthRoutes(app: FastifyInstance, options: { modules: string[] }) {
   const hidden = { schema: { hide: true }, config: { rateLimit: false } };
+  let lastDown: string | undefined;
   app.get("/health/live", hidden, async () => ({ status: "ok" }));
   app.get("/health/ready", hidden, async (_request, reply) => {
     const states = await Promise.all(
       options.modules.map(async (name) => {
+        const action = healthAction(name);
+        if (!app.broker.registry.actions.isAvailable(action.fullName)) return [name, "down"] as const;
         try {
-          await call(app.broker, healthAction(name), {}, { timeout: PROBE_TIMEOUT_MS, retries: 0 });
+          await call(app.broker, action, {}, { timeout: PROBE_TIMEOUT_MS, retries: 0 });
           return [name, "up"] as const;
         } catch {
           return [name, "down"] as const;
         }
       }),
     );
-    const modules = Object.fromEntries(states);
-    const ready = states.every(([, state]) => state === "up");
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ok" : "unavailable", modules });
+    const down = states.filter(([, state]) => state === "down").map(([name]) => name).join(", ");
+    if (down !== (lastDown ?? "")) {
+      if (down) app.log.warn({ down }, `not ready: ${down} ${down.includes(",") ? "are" : "is"} down`);
+      else if (lastDown !== undefined) app.log.info("ready: every module is up again");
+      lastDown = down;
+    }
+    const ready = down === "";
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ok" : "unavailable", modules: Object.fromEntries(states) });
   });
 }
