@@ -3,6 +3,8 @@
  * topology. Each `describe` reads like the route it covers.
  */
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { SignJWT } from "jose";
@@ -53,6 +55,19 @@ export function apiSuite(topology: () => Topology) {
       const config = await createConfig({ extends: ["recommended"] });
       const problems = await lintFromString({ source: JSON.stringify(docs.body), absoluteRef: "/docs/json", config });
       expect(problems.map((problem) => `${problem.severity} ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`)).toEqual([]);
+    });
+
+    it("docs/api.md, the API guide, covers every operation and every problem code of GET /docs/json", async () => {
+      const guide = await readFile(path.join(import.meta.dirname, "../../docs/api.md"), "utf8");
+      const { body } = await api("GET", "/docs/json");
+      for (const [route, item] of Object.entries(body.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
+        for (const [method, operation] of Object.entries(item)) {
+          expect(guide, `${method} ${route}`).toContain(`${method.toUpperCase()} ${route}`);
+          for (const response of Object.values(operation.responses)) {
+            for (const code of response.content?.["application/problem+json"]?.schema.allOf[1].properties.code.enum ?? []) expect(guide, code).toContain(`\`${code}\``);
+          }
+        }
+      }
     });
 
     it("GET /docs/json names the shared schemas and documents every operation's problems", async () => {
