@@ -7,7 +7,7 @@ import { call, CommonErrors, Type, type ActionRef, type ParamsOf, type ResultOf 
 import type { ProblemData } from "../broker/errors.ts";
 import type { Broker } from "../broker/create-broker.ts";
 import type { ReadCache } from "../broker/read-cache.ts";
-import { operationIdOf } from "./openapi.ts";
+import { operationIdOf, VARIANTS } from "./openapi.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -56,12 +56,20 @@ function locatedInRequest(error: unknown, sources: ParamSources): unknown {
 /** The documented answer to a conditional read whose tag is still current (conditional-get.ts). */
 export const NotModified = Type.Null({ description: "Not modified: the copy with this ETag is current" });
 
-/** OpenAPI metadata for a route backed by `action`: who may call it shows as a security requirement. */
-export function describedBy(action: ActionRef, tag: string, summary: string) {
+/**
+ * OpenAPI metadata for a route backed by `action`: who may call it shows as a security requirement.
+ * A route that calls another action for some requests (`variants`) documents their errors too, and
+ * takes a token when any of them needs one.
+ */
+export function describedBy(action: ActionRef, tag: string, summary: string, variants: ActionRef[] = []) {
+  const open = [action, ...variants].map((each) => each.access === "anyone");
+  const bearer: Record<string, string[]> = { bearerAuth: [] };
+  const security: Record<string, string[]>[] = open.every(Boolean) ? [] : open.some(Boolean) ? [{}, bearer] : [bearer];
   return {
     tags: [tag],
     summary,
     operationId: operationIdOf(action),
-    security: action.access === "anyone" ? [] : [{ bearerAuth: [] }],
+    security,
+    ...(variants.length > 0 ? { [VARIANTS]: variants.map((variant) => variant.fullName) } : {}),
   };
 }

@@ -7,7 +7,10 @@
 import { CommonErrors, type ActionRef, type ErrorSpec } from "../broker/contract-kit.ts";
 
 type Json = Record<string, unknown>;
-type Operation = { operationId?: string; requestBody?: unknown; parameters?: { in: string }[]; security?: unknown[]; responses: Record<string, Json> };
+/** Where describedBy() names the other actions a route may call (an OpenAPI extension, removed here). */
+export const VARIANTS = "x-bazaar-variants";
+
+type Operation = { operationId?: string; [VARIANTS]?: string[]; requestBody?: unknown; parameters?: { in: string }[]; security?: unknown[]; responses: Record<string, Json> };
 
 const METHODS = ["get", "put", "post", "patch", "delete"];
 
@@ -48,6 +51,7 @@ export const PROBLEM_SCHEMAS: Record<string, Json> = {
 /** The document, finished; `actions` are every routed action, found by their operationId. */
 export function finishDocument(document: Json, actions: ActionRef[]): Json {
   const byOperation = new Map(actions.map((action) => [operationIdOf(action), action]));
+  const byName = new Map(actions.map((action) => [action.fullName, action]));
   const schemas = (((document.components ??= {}) as Json).schemas ??= {}) as Json;
   Object.assign(schemas, PROBLEM_SCHEMAS);
   for (const pathItem of Object.values(document.paths as Record<string, Json>)) {
@@ -56,8 +60,10 @@ export function finishDocument(document: Json, actions: ActionRef[]): Json {
       if (!operation) continue;
       const action = operation.operationId ? byOperation.get(operation.operationId) : undefined;
       if (!action) throw new Error(`operation ${operation.operationId ?? method} is backed by no action`);
+      const variants = (operation[VARIANTS] ?? []).map((name) => byName.get(name) ?? action);
+      delete operation[VARIANTS];
       documentHeaders(operation);
-      Object.assign(operation.responses, problemResponses(errorsOf(action, operation)));
+      Object.assign(operation.responses, problemResponses([action, ...variants].flatMap((each) => errorsOf(each, operation))));
     }
   }
   hoistNamedSchemas(document.paths as Json, schemas);

@@ -46,7 +46,9 @@ export function apiSuite(topology: () => Topology) {
       expect(docs.body.openapi).toMatch(/^3\./);
       expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(["/v1/auth/register", "/v1/products", "/v1/products/{id}"]));
       expect(docs.body.paths["/v1/products"].post.security).toEqual([{ bearerAuth: [] }]);
-      expect(docs.body.paths["/v1/products"].get.security).toEqual([]);
+      expect(docs.body.paths["/v1/products/{id}"].get.security).toEqual([]);
+      // Open to anyone, with a token for the admins' listing of inactive products.
+      expect(docs.body.paths["/v1/products"].get.security).toEqual([{}, { bearerAuth: [] }]);
       expect((await api("GET", "/docs")).status).toBe(200);
     });
 
@@ -297,7 +299,7 @@ export function apiSuite(topology: () => Topology) {
   describe("GET/PATCH/DELETE /v1/products/:id", () => {
     it("reads, changes and deactivates a product", async () => {
       const sku = `LIFE-${unique()}`;
-      const created = await api("POST", "/v1/products", { token: adminToken, body: { sku, name: "Lamp", priceCents: 500, currency: "USD" } });
+      const created = await api("POST", "/v1/products", { token: adminToken, body: { sku, name: "Lamp", priceCents: 500, currency: "USD", category: sku } });
       const product = created.body;
       expect(created.headers.get("location")).toBe(`/v1/products/${product.id}`);
       expect((await api("GET", `/v1/products/${product.id}`)).body).toEqual(product);
@@ -311,7 +313,24 @@ export function apiSuite(topology: () => Topology) {
       expect(deleted.status).toBe(204);
       expect((await api("DELETE", `/v1/products/${product.id}`, { token: adminToken })).status).toBe(204);
       expect((await api("GET", `/v1/products/${product.id}`)).body.active).toBe(false);
-      expect((await api("GET", `/v1/products?q=${sku.toLowerCase()}`)).body.items).toEqual([]);
+      expect((await api("GET", `/v1/products?category=${sku}`)).body.items).toEqual([]);
+      const inactive = await api("GET", `/v1/products?active=false&category=${sku}`, { token: adminToken });
+      expect(inactive.body.items.map((item: { id: string }) => item.id)).toEqual([product.id]);
+      const activated = await api("POST", `/v1/products/${product.id}/activate`, { token: adminToken });
+      expect(activated.status).toBe(200);
+      expect(activated.body.active).toBe(true);
+      expect((await api("GET", `/v1/products?category=${sku}`)).body.items.map((item: { id: string }) => item.id)).toEqual([product.id]);
+      expect((await api("GET", `/v1/products/${product.id}`)).body.active).toBe(true);
+    });
+
+    it("lists inactive products and reactivates them for admins only", async () => {
+      const customer = await signUp();
+      expect(isProblem(await api("GET", "/v1/products?active=false"), 401, "unauthorized")).toBe(true);
+      expect(isProblem(await api("GET", "/v1/products?active=false", { token: customer.token }), 403, "forbidden")).toBe(true);
+      expect(isProblem(await api("GET", "/v1/products?active=maybe"), 400, "validation_failed")).toBe(true);
+      expect((await api("GET", "/v1/products?active=true")).status).toBe(200);
+      expect(isProblem(await api("POST", `/v1/products/${randomUUID()}/activate`, { token: customer.token }), 403, "forbidden")).toBe(true);
+      expect(isProblem(await api("POST", `/v1/products/${randomUUID()}/activate`, { token: adminToken }), 404, "not_found")).toBe(true);
     });
 
     it("carries a strong ETag: If-None-Match with the current one is 304, after a change 200 with a new one", async () => {

@@ -1,9 +1,9 @@
 import { defineModule } from "../../broker/module.ts";
 import { createProduct } from "./actions/create-product.action.ts";
-import { deactivateProduct } from "./actions/deactivate-product.action.ts";
 import { getProduct } from "./actions/get-product.action.ts";
 import { getProducts } from "./actions/get-products.action.ts";
-import { listProducts } from "./actions/list-products.action.ts";
+import { listInactiveProducts, listProducts } from "./actions/list-products.action.ts";
+import { activateProduct, deactivateProduct } from "./actions/set-active.action.ts";
 import { updateProduct } from "./actions/update-product.action.ts";
 import { Catalog } from "./contract.ts";
 import { ProductEntity } from "./entities/product.entity.ts";
@@ -13,5 +13,5 @@ export const catalogModule = defineModule({
   contract: Catalog,
   entities: [ProductEntity],
   migrations,
-  handlers: () => ({ createProduct, updateProduct, deactivateProduct, getProduct, getProducts, listProducts }),
+  handlers: () => ({ createProduct, updateProduct, deactivateProduct, activateProduct, getProduct, getProducts, listProducts, listInactiveProducts }),
 });

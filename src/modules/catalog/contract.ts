@@ -87,6 +87,11 @@ export const Catalog = defineContract({
      */
     deactivateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true, errors: [CommonErrors.notFound] },
     /**
+     * Makes a product active (orderable) again; also fine when already active, and then publishes
+     * nothing. Admins only. Errors: `not_found` (404). Safe to retry.
+     */
+    activateProduct: { params: ProductId, result: Product, access: "admin", idempotent: true, errors: [CommonErrors.notFound] },
+    /**
      * One product, active or not. Anyone. Errors: `not_found`. Safe to retry. Cacheable: a change
      * through the caller's node shows at once, elsewhere once the product's event arrives.
      */
@@ -96,7 +101,11 @@ export const Catalog = defineContract({
       access: "anyone",
       idempotent: true,
       errors: [CommonErrors.notFound],
-      cache: { key: "id", evictedBy: ["catalog.product.updated", "catalog.product.deactivated"], changedBy: ["updateProduct", "deactivateProduct"] },
+      cache: {
+        key: "id",
+        evictedBy: ["catalog.product.updated", "catalog.product.deactivated", "catalog.product.activated"],
+        changedBy: ["updateProduct", "deactivateProduct", "activateProduct"],
+      },
     },
     /**
      * Several products by id, active or not, for other modules (orders snapshots prices with it).
@@ -114,6 +123,8 @@ export const Catalog = defineContract({
      * category. Anyone. Errors: `validation_failed` (400, also for a cursor we did not issue). Safe to retry.
      */
     listProducts: { params: ProductQuery, result: ProductPage, access: "anyone", idempotent: true },
+    /** Inactive products, newest first, with the same filters as `listProducts`. Admins only. Safe to retry. */
+    listInactiveProducts: { params: ProductQuery, result: ProductPage, access: "admin", idempotent: true },
   },
   events: {
     /** A product was added. Payload: the product. */
@@ -122,5 +133,7 @@ export const Catalog = defineContract({
     "catalog.product.updated": Product,
     /** A product became inactive. Payload: the product. */
     "catalog.product.deactivated": Product,
+    /** An inactive product became active again. Payload: the product. */
+    "catalog.product.activated": Product,
   },
 });

@@ -4,13 +4,24 @@ import { Catalog, NewProduct, Product, ProductChanges, ProductId, ProductPage, P
 import { IfNoneMatch, revalidated } from "../../conditional-get.ts";
 import { describedBy, invoke, NotModified } from "../../invoke.ts";
 
-const { createProduct, updateProduct, deactivateProduct, getProduct, listProducts } = Catalog.actions;
+const { createProduct, updateProduct, deactivateProduct, activateProduct, getProduct, listProducts, listInactiveProducts } = Catalog.actions;
+
+/** The listing's query: `active=false` lists the inactive products instead, for admins. */
+const ProductListing = Type.Object(
+  { ...ProductQuery.properties, active: Type.Optional(Type.Boolean({ description: "`false`: the inactive products instead (admins only)" })) },
+  { additionalProperties: false },
+);
 
 export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/v1/products",
-    { schema: { ...describedBy(listProducts, "catalog", "Find active products"), querystring: ProductQuery, response: { 200: ProductPage } } },
-    async (request) => invoke(request, listProducts, request.query, { "": "/query" }),
+    {
+      schema: { ...describedBy(listProducts, "catalog", "Find active products (or, for admins, inactive ones)", [listInactiveProducts]), querystring: ProductListing, response: { 200: ProductPage } },
+    },
+    async (request) => {
+      const { active, ...query } = request.query;
+      return invoke(request, active === false ? listInactiveProducts : listProducts, query, { "": "/query" });
+    },
   );
   app.get(
     "/v1/products/:id",
@@ -34,6 +45,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { ...describedBy(updateProduct, "catalog", "Change a product"), params: ProductId, body: ProductChanges, response: { 200: Product } },
     },
     async (request) => invoke(request, updateProduct, { id: request.params.id, changes: request.body }, { "/id": "/params/id", "/changes": "" }),
+  );
+  app.post(
+    "/v1/products/:id/activate",
+    { schema: { ...describedBy(activateProduct, "catalog", "Make a product orderable again"), params: ProductId, response: { 200: Product } } },
+    async (request) => invoke(request, activateProduct, request.params, { "": "/params" }),
   );
   app.delete(
     "/v1/products/:id",

@@ -4,7 +4,7 @@ import { failureOf, startModule, type ModuleHarness } from "../../../../test/sup
 import { catalogModule } from "../catalog.service.ts";
 import { Catalog, type Product } from "../contract.ts";
 
-const { createProduct, updateProduct, deactivateProduct, getProduct, getProducts, listProducts } = Catalog.actions;
+const { createProduct, updateProduct, deactivateProduct, activateProduct, getProduct, getProducts, listProducts, listInactiveProducts } = Catalog.actions;
 const admin: AuthUser = { id: "00000000-0000-4000-8000-000000000001", roles: ["admin"] };
 const customer: AuthUser = { id: "00000000-0000-4000-8000-000000000002", roles: ["customer"] };
 const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
@@ -76,6 +76,23 @@ describe("catalog.deactivateProduct", () => {
     expect((await harness.call(getProduct, { id: product.id })).active).toBe(false);
     expect((await harness.call(listProducts, { category: "retired" })).items).toEqual([]);
     expect(await failureOf(newProduct("old-1"))).toMatchObject({ code: "sku_taken" });
+  });
+});
+
+describe("catalog.activateProduct and listInactiveProducts", () => {
+  it("lists an inactive product for admins only, and makes it orderable again, publishing once", async () => {
+    const product = await newProduct("BACK-1", { category: "comeback" });
+    await harness.call(deactivateProduct, { id: product.id }, admin);
+    expect((await harness.call(listInactiveProducts, { category: "comeback" }, admin)).items.map((item) => item.id)).toEqual([product.id]);
+    expect(await failureOf(harness.call(listInactiveProducts, { category: "comeback" }, customer))).toMatchObject({ status: 403 });
+    const first = await harness.call(activateProduct, { id: product.id }, admin);
+    const again = await harness.call(activateProduct, { id: product.id }, admin);
+    expect(first.active).toBe(true);
+    expect(again).toEqual(first);
+    await vi.waitFor(() => expect(events.filter((e) => e.name === "catalog.product.activated" && e.payload.id === product.id)).toHaveLength(1));
+    expect((await harness.call(listProducts, { category: "comeback" })).items.map((item) => item.id)).toEqual([product.id]);
+    expect((await harness.call(listInactiveProducts, { category: "comeback" }, admin)).items).toEqual([]);
+    expect(await failureOf(harness.call(activateProduct, { id: UNKNOWN }, admin))).toMatchObject({ status: 404, code: "not_found" });
   });
 });
 
