@@ -16,6 +16,8 @@ export interface FieldError {
 export interface ProblemData {
   errors?: FieldError[];
   retryAfterS?: number;
+  /** Extension members of the problem document (RFC 9457), as the error's spec declares them. */
+  members?: Record<string, unknown>;
 }
 
 export class AppError extends Errors.MoleculerError {
@@ -33,6 +35,8 @@ export interface ErrorSpec {
   status: number;
   code: string;
   description: string;
+  /** JSON Schemas of the extension members its problem documents carry (`data.members`). */
+  members?: Record<string, object>;
 }
 
 /** A declared error, as throw sites and callers use it. */

@@ -108,7 +108,8 @@ function problemResponses(errors: ErrorSpec[]): Record<string, Json> {
   const responses: Record<string, Json> = {};
   for (const [status, same] of [...byStatus].sort(([a], [b]) => a - b)) {
     const base = status === 400 ? "ValidationProblem" : "Problem";
-    const codes = { type: "object", properties: { code: { type: "string", enum: same.map((error) => error.code) } } };
+    const members = Object.assign({}, ...same.map((error) => error.members ?? {})) as Record<string, object>;
+    const codes = { type: "object", properties: { code: { type: "string", enum: same.map((error) => error.code) }, ...members } };
     responses[String(status)] = {
       description: same.map((error) => `\`${error.code}\`: ${error.description}`).join(" "),
       ...(status === 401 ? { headers: { "WWW-Authenticate": { description: "`Bearer`", required: true, schema: { type: "string" } } } } : {}),

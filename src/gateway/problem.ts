@@ -22,10 +22,12 @@ export interface Problem {
   code: string;
   detail: string;
   errors?: FieldError[];
+  members?: Record<string, unknown>;
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem) {
   const body: Record<string, unknown> = {
+    ...problem.members,
     // A URN rather than a URL: it names the problem type without pointing at a page we do not serve.
     type: `urn:bazaar:problem:${problem.code}`,
     title: TITLES[problem.status] ?? "Error",

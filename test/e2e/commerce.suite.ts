@@ -87,6 +87,7 @@ export function commerceSuite(topology: () => Topology) {
       const placed = await order(buyer, [{ productId, quantity: 2 }], "tok_declined");
       expect(placed.status).toBe(201);
       await settled(buyer, placed.body.id, "cancelled");
+      expect((await api("GET", `/v1/orders/${placed.body.id}`, { token: buyer })).body.cancelReason).toBe("payment_declined");
       await vi.waitFor(async () => expect(await stockOf(productId)).toEqual({ productId, available: 2, reserved: 0, sold: 0 }));
       expect((await api("GET", `/v1/payments?orderId=${placed.body.id}`, { token: buyer })).body.items[0].status).toBe("declined");
     });
@@ -96,6 +97,7 @@ export function commerceSuite(topology: () => Topology) {
       const [plenty, scarce] = [await product(5), await product(1)];
       const refused = await order(buyer, [{ productId: plenty, quantity: 1 }, { productId: scarce, quantity: 2 }]);
       expect(isProblem(refused, 409, "out_of_stock")).toBe(true);
+      expect(refused.body.productIds).toEqual([scarce]);
       expect(await stockOf(plenty)).toMatchObject({ available: 5, reserved: 0 });
       expect((await api("GET", "/v1/orders", { token: buyer })).body.items).toEqual([]);
     });
@@ -212,8 +214,9 @@ export function commerceSuite(topology: () => Topology) {
       // The provider stays unavailable, so the order keeps awaiting payment.
       const placed = await order(buyer, [{ productId, quantity: 3 }], "tok_unavailable");
       const cancelled = await api("POST", `/v1/orders/${placed.body.id}/cancel`, { token: buyer });
+      expect(placed.body.cancelReason).toBeNull();
       expect(cancelled.status).toBe(200);
-      expect(cancelled.body.status).toBe("cancelled");
+      expect(cancelled.body).toMatchObject({ status: "cancelled", cancelReason: "customer" });
       expect(isProblem(await api("POST", `/v1/orders/${placed.body.id}/cancel`, { token: buyer }), 409, "invalid_state")).toBe(true);
       await vi.waitFor(async () => expect(await stockOf(productId)).toEqual({ productId, available: 3, reserved: 0, sold: 0 }));
     });

@@ -46,6 +46,6 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (described.status === 500) request.log.error({ err: error }, "request failed");
     else if (described.status === 503) request.log.warn({ err: error }, "a module this request needs is unavailable");
     if (described.data?.retryAfterS) reply.header("retry-after", String(described.data.retryAfterS));
-    return sendProblem(reply, { status: described.status, code: described.code, detail: described.detail, errors: described.data?.errors });
+    return sendProblem(reply, { status: described.status, code: described.code, detail: described.detail, errors: described.data?.errors, members: described.data?.members });
   });
 });

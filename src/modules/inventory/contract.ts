@@ -24,7 +24,12 @@ const ReservationLines = Type.Array(
 const OrderRef = Type.Object({ orderId: Uuid }, { additionalProperties: false });
 
 const errors = defineErrors({
-  outOfStock: { status: 409, code: "out_of_stock", description: "Not enough stock for every line; nothing was held." },
+  outOfStock: {
+    status: 409,
+    code: "out_of_stock",
+    description: "Not enough stock for every line; nothing was held. `productIds` names the lines' products that were short.",
+    members: { productIds: Type.Array(Uuid) },
+  },
   reservationReleased: { status: 409, code: "invalid_state", description: "The order's reservation was already released." },
 });
 

@@ -19,10 +19,16 @@ export const OrderItem = Type.Object({
   lineTotalCents: Type.Integer(),
 }, { title: "OrderItem" });
 
+/** Why an order was cancelled: by its owner or an admin, its payment declined or its provider unavailable for the whole retry window, or its stock hold expired. */
+export const CancelReason = Type.Union([Type.Literal("customer"), Type.Literal("payment_declined"), Type.Literal("payment_unavailable"), Type.Literal("reservation_expired")]);
+export type CancelReason = Static<typeof CancelReason>;
+
 export const Order = Type.Object({
   id: Uuid,
   userId: Uuid,
   status: OrderStatus,
+  /** null unless the order is cancelled. */
+  cancelReason: Type.Union([CancelReason, Type.Null()]),
   items: Type.Array(OrderItem),
   totalCents: Type.Integer(),
   currency: Currency,
@@ -56,7 +62,12 @@ export const OrderPage = Page(Order, "OrderPage");
 const OrderEvent = { orderId: Uuid, userId: Uuid };
 
 const errors = defineErrors({
-  outOfStock: { status: 409, code: "out_of_stock", description: "Not enough stock for every line; nothing stays held." },
+  outOfStock: {
+    status: 409,
+    code: "out_of_stock",
+    description: "Not enough stock for every line; nothing stays held. `productIds` names the lines' products that were short.",
+    members: { productIds: Type.Array(Uuid) },
+  },
   productUnavailable: { status: 409, code: "product_unavailable", description: "A line names an unknown or inactive product." },
   mixedCurrency: { status: 422, code: "mixed_currency", description: "The products of one order must share a currency." },
   idempotencyKeyReused: { status: 422, code: "idempotency_key_reused", description: "This Idempotency-Key was used with another request body." },
@@ -109,7 +120,7 @@ export const Orders = defineContract({
     /** An order was cancelled: its stock goes back on sale, and a captured payment is refunded. */
     "orders.order.cancelled": Type.Object({
       ...OrderEvent,
-      reason: Type.Union([Type.Literal("customer"), Type.Literal("payment_declined"), Type.Literal("reservation_expired")]),
+      reason: CancelReason,
     }),
   },
 });

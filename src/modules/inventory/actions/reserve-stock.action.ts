@@ -20,7 +20,8 @@ export async function reserveStock(params: ParamsOf<typeof Inventory.actions.res
   try {
     rows = await ctx.db.query<{ outcome: string }>(RESERVE, [orderId, JSON.stringify(lines), new Date(Date.now() + ttlS * 1000).toISOString()]);
   } catch (error) {
-    if ((error as { code?: string }).code === OUT_OF_STOCK) throw Inventory.errors.outOfStock.error();
+    const { code, detail } = error as { code?: string; detail?: string };
+    if (code === OUT_OF_STOCK) throw Inventory.errors.outOfStock.error(undefined, { members: { productIds: (detail ?? "").split(",").filter(Boolean) } });
     throw error;
   }
   if (rows[0]?.outcome === "released") throw Inventory.errors.reservationReleased.error();

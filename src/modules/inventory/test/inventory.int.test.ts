@@ -67,10 +67,12 @@ describe("inventory.reserveStock", () => {
     expect(await harness.call(getStock, { productId: b })).toMatchObject({ available: 0, reserved: 5 });
   });
 
-  it("holds nothing when any line lacks stock", async () => {
-    const [a, b] = [await stocked(5), await stocked(1)];
-    const failure = await failureOf(asOrders(reserveStock, { orderId: randomUUID(), lines: [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }] }));
+  it("holds nothing when any line lacks stock, and names every short line's product", async () => {
+    const [a, b, c] = [await stocked(5), await stocked(1), await stocked(0)];
+    const lines = [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }, { productId: c, quantity: 1 }];
+    const failure = await failureOf(asOrders(reserveStock, { orderId: randomUUID(), lines }));
     expect(failure).toMatchObject({ status: 409, code: "out_of_stock" });
+    expect((failure.data as { members: { productIds: string[] } }).members.productIds.sort()).toEqual([b, c].sort());
     expect(await harness.call(getStock, { productId: a })).toMatchObject({ available: 5, reserved: 0 });
   });
 

@@ -7,6 +7,7 @@ export function toOrder(entity: OrderEntity): Order {
     id: entity.id,
     userId: entity.userId,
     status: entity.status as Order["status"],
+    cancelReason: (entity.cancelReason ?? null) as Order["cancelReason"],
     items: entity.items,
     totalCents: entity.totalCents,
     currency: entity.currency,
@@ -20,6 +21,7 @@ export const ORDER_COLUMNS = [
   "o.id",
   `o.user_id as "userId"`,
   "o.status",
+  `o.cancel_reason as "cancelReason"`,
   "o.items",
   // bigint arrives as text; a double holds every total up to 2^53 cents exactly.
   `o.total_cents::float8 as "totalCents"`,

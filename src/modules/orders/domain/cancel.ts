@@ -4,16 +4,14 @@
  */
 import type { ModuleEntityManager } from "../../../broker/database.ts";
 import type { Publish } from "../../../broker/module.ts";
-import { Orders } from "../contract.ts";
+import { Orders, type CancelReason } from "../contract.ts";
 import type { OrderState } from "../entities/order.entity.ts";
-
-export type CancelReason = "customer" | "payment_declined" | "reservation_expired";
 
 /** Cancels an `awaiting_payment` (or, except for a decline, a `paid`) order; false when it was not in such a state. */
 export async function cancel(em: ModuleEntityManager, publish: Publish, orderId: string, reason: CancelReason): Promise<boolean> {
   // An expired reservation can meet a paid order when the capture arrived after the expiry but before
   // inventory sold the units: they are back on sale, so the order is cancelled (and refunded).
-  const from: OrderState[] = reason === "payment_declined" ? ["awaiting_payment"] : ["awaiting_payment", "paid"];
+  const from: OrderState[] = reason === "payment_declined" || reason === "payment_unavailable" ? ["awaiting_payment"] : ["awaiting_payment", "paid"];
   const [cancelled] = await em
     .getConnection()
     .execute<{ user_id: string }[]>(

@@ -21,6 +21,6 @@ export const onPaymentCaptured = on(Payments.events["payments.payment.captured"]
   publish(Orders.events["orders.order.paid"], { orderId, userId: paid.user_id });
 });
 
-export const onPaymentDeclined = on(Payments.events["payments.payment.declined"], async ({ orderId }, { em, publish }) => {
-  await cancel(em, publish, orderId, "payment_declined");
+export const onPaymentDeclined = on(Payments.events["payments.payment.declined"], async ({ orderId, reason }, { em, publish }) => {
+  await cancel(em, publish, orderId, reason === "provider_unavailable" ? "payment_unavailable" : "payment_declined");
 });

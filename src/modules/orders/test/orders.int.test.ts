@@ -131,11 +131,13 @@ describe("the order lifecycle", () => {
     await vi.waitFor(() => expect(eventsFor(orderId)).toEqual(["orders.order.placed", "orders.order.paid"]));
   });
 
-  it("is cancelled when payment is declined or the reservation expires", async () => {
-    const [declined, expired] = [await placed(), await placed()];
+  it("is cancelled, saying why, when payment is declined or unavailable, or the reservation expires", async () => {
+    const [declined, unavailable, expired] = [await placed(), await placed(), await placed()];
     await deliver("payments.payment.declined", { paymentId: randomUUID(), orderId: declined, reason: "declined" });
+    await deliver("payments.payment.declined", { paymentId: randomUUID(), orderId: unavailable, reason: "provider_unavailable" });
     await deliver("inventory.reservation.expired", { orderId: expired });
-    for (const id of [declined, expired]) expect((await harness.call(getOrder, { id }, alice)).status).toBe("cancelled");
+    const reasons = { [declined]: "payment_declined", [unavailable]: "payment_unavailable", [expired]: "reservation_expired" };
+    for (const [id, cancelReason] of Object.entries(reasons)) expect(await harness.call(getOrder, { id }, alice)).toMatchObject({ status: "cancelled", cancelReason });
     await vi.waitFor(() => expect(eventsFor(declined)).toContain("orders.order.cancelled"));
   });
 

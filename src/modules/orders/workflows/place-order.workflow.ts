@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ParamsOf } from "../../../broker/contract-kit.ts";
-import { dependencyUnavailable, describeError } from "../../../broker/errors.ts";
+import { dependencyUnavailable, describeError, type ProblemData } from "../../../broker/errors.ts";
 import { counter } from "../../../broker/metrics.ts";
 import type { ActionContext } from "../../../broker/module.ts";
 import { isUniqueViolation, statement } from "../../../broker/module-sql.ts";
@@ -98,7 +98,7 @@ async function holdStockAndPlace(
     const { status } = describeError(error);
     if (status === 409) {
       await reject(ctx, order.orderId);
-      throw Inventory.errors.outOfStock.is(error) ? Orders.errors.outOfStock.error() : dependencyUnavailable();
+      throw Inventory.errors.outOfStock.is(error) ? Orders.errors.outOfStock.error(undefined, error.data as ProblemData) : dependencyUnavailable();
     }
     await compensateReservation(ctx, order.orderId);
     throw error;
