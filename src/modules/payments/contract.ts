@@ -2,7 +2,7 @@
  * Payments: charges orders through the payment provider (simulated here), captures, declines and
  * refunds. An order never has more than one captured payment.
  */
-import { CommonErrors, Currency, defineContract, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
+import { CommonErrors, Currency, Cursor, defineContract, Limit, Page, Timestamp, Type, Uuid, type Static } from "../../broker/contract-kit.ts";
 
 export const Payment = Type.Object({
   id: Uuid,
@@ -14,17 +14,29 @@ export const Payment = Type.Object({
 }, { title: "Payment" });
 export type Payment = Static<typeof Payment>;
 
-export const PaymentList = Type.Object({ items: Type.Array(Payment) }, { title: "PaymentList" });
+export const PaymentPage = Page(Payment, "PaymentPage");
 
-export const PaymentQuery = Type.Object({ orderId: Uuid }, { additionalProperties: false });
+export const PaymentQuery = Type.Object(
+  {
+    orderId: Type.Optional(Uuid),
+    userId: Type.Optional({ ...Uuid, description: "another user's payments (admins only)" }),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
 
 const PaymentEvent = { paymentId: Uuid, orderId: Uuid };
 
 export const Payments = defineContract({
   name: "payments",
   actions: {
-    /** The payments of one order, for the order's owner or an admin; anyone else gets `not_found`. Safe to retry. */
-    listPayments: { params: PaymentQuery, result: PaymentList, access: "user", idempotent: true, errors: [CommonErrors.notFound] },
+    /**
+     * With `orderId`, the payments of that order, for its owner or an admin (anyone else gets
+     * `not_found`); without, the caller's payments newest first, or an admin's choice of user
+     * (`userId`; a customer who asks gets `forbidden`). Safe to retry.
+     */
+    listPayments: { params: PaymentQuery, result: PaymentPage, access: "user", idempotent: true, errors: [CommonErrors.notFound, CommonErrors.forbidden] },
   },
   events: {
     /** The order's amount was captured. */

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { PaymentList, PaymentQuery, Payments } from "../../../modules/payments/contract.ts";
+import { PaymentPage, PaymentQuery, Payments } from "../../../modules/payments/contract.ts";
 import { describedBy, invoke } from "../../invoke.ts";
 
 const { listPayments } = Payments.actions;
@@ -9,9 +9,9 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/v1/payments",
     {
       schema: {
-        ...describedBy(listPayments, "payments", "The payments of an order"),
+        ...describedBy(listPayments, "payments", "Your payments, or an order's"),
         querystring: PaymentQuery,
-        response: { 200: PaymentList },
+        response: { 200: PaymentPage },
       },
     },
     async (request) => invoke(request, listPayments, request.query, { "": "/query" }),

@@ -79,8 +79,30 @@ describe("charging a placed order", () => {
 
 describe("payments.listPayments before payments has seen the order", () => {
   it("answers an empty list to whoever may see the order, and 404 to anyone else", async () => {
-    expect(await harness.call(listPayments, { orderId: visibleOrder }, owner)).toEqual({ items: [] });
+    expect(await harness.call(listPayments, { orderId: visibleOrder }, owner)).toEqual({ items: [], nextCursor: null });
     expect(await failureOf(harness.call(listPayments, { orderId: randomUUID() }, stranger))).toMatchObject({ status: 404, code: "not_found" });
+  });
+});
+
+describe("payments.listPayments without an order", () => {
+  it("pages through the caller's settled payments newest first; only an admin names another user", async () => {
+    const buyer: AuthUser = { id: randomUUID(), roles: ["customer"] };
+    const orderIds = [randomUUID(), randomUUID(), randomUUID()];
+    for (const [i, orderId] of orderIds.entries()) {
+      await deliver("orders.order.placed", { orderId, userId: buyer.id, totalCents: 100 + i, currency: "EUR", paymentToken: i === 1 ? "tok_declined" : "tok_visa" });
+      await outcomeFor(orderId);
+    }
+    const first = await harness.call(listPayments, { limit: 2 }, buyer);
+    const second = await harness.call(listPayments, { limit: 2, cursor: first.nextCursor as string }, buyer);
+    expect([...first.items, ...second.items].map((item) => [item.orderId, item.status])).toEqual([
+      [orderIds[2], "captured"],
+      [orderIds[1], "declined"],
+      [orderIds[0], "captured"],
+    ]);
+    expect(second.nextCursor).toBeNull();
+    expect((await harness.call(listPayments, { userId: buyer.id }, admin)).items).toHaveLength(3);
+    expect(await failureOf(harness.call(listPayments, { userId: buyer.id }, stranger))).toMatchObject({ status: 403, code: "forbidden" });
+    expect((await harness.call(listPayments, {}, stranger)).items).toEqual([]);
   });
 });
 
