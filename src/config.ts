@@ -50,6 +50,8 @@ export interface Config {
   dataDir: string;
   auth: {
     accessTokenTtlS: number;
+    /** How long a refresh token (and so a login) lasts unused. */
+    refreshTokenTtlS: number;
     /** PEM (PKCS#8) Ed25519 private key; required in production for the identity module. */
     privateKeyPem: string | undefined;
     /** PEM (SPKI) public keys that verify tokens, newest first; required in production. */
@@ -197,6 +199,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     dataDir: path.resolve(env.DATA_DIR || ".data"),
     auth: {
       accessTokenTtlS: integer(env, "ACCESS_TOKEN_TTL_S", 900, 30, 86_400),
+      refreshTokenTtlS: integer(env, "REFRESH_TOKEN_TTL_S", 2_592_000, 60, 31_536_000),
       privateKeyPem: env.AUTH_PRIVATE_KEY || undefined,
       publicKeyPems: env.AUTH_PUBLIC_KEYS ? splitPems(env.AUTH_PUBLIC_KEYS) : [],
     },

@@ -6,7 +6,7 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 
 /** Keys whose values never reach a log, at any depth. */
-const SENSITIVE = new Set(["authorization", "cookie", "password", "accessToken", "authToken", "paymentToken"]);
+const SENSITIVE = new Set(["authorization", "cookie", "password", "accessToken", "refreshToken", "authToken", "paymentToken"]);
 const CENSOR = "[redacted]";
 const MAX_DEPTH = 6;
 

@@ -217,6 +217,26 @@ export function apiSuite(topology: () => Topology) {
     });
   });
 
+  describe("POST /v1/auth/refresh and /v1/auth/logout", () => {
+    it("trades a refresh token for new tokens once, detects reuse, and signs out", async () => {
+      const user = await signUp();
+      const login = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
+      expect(login.body).toMatchObject({ tokenType: "Bearer", refreshExpiresIn: 2_592_000 });
+      const renewed = await api("POST", "/v1/auth/refresh", { body: { refreshToken: login.body.refreshToken } });
+      expect(renewed.status).toBe(200);
+      expect((await api("GET", "/v1/auth/me", { token: renewed.body.accessToken })).body.id).toBe(user.id);
+      // The used token again: refused, and the login it belongs to is over, newest token included.
+      expect(isProblem(await api("POST", "/v1/auth/refresh", { body: { refreshToken: login.body.refreshToken } }), 401, "invalid_refresh_token")).toBe(true);
+      expect(isProblem(await api("POST", "/v1/auth/refresh", { body: { refreshToken: renewed.body.refreshToken } }), 401, "invalid_refresh_token")).toBe(true);
+      const again = await api("POST", "/v1/auth/login", { body: { email: user.email, password: user.password } });
+      const out = await api("POST", "/v1/auth/logout", { body: { refreshToken: again.body.refreshToken } });
+      expect(out.status).toBe(204);
+      expect(isProblem(await api("POST", "/v1/auth/refresh", { body: { refreshToken: again.body.refreshToken } }), 401, "invalid_refresh_token")).toBe(true);
+      expect((await api("POST", "/v1/auth/logout", { body: { refreshToken: "never-issued" } })).status).toBe(204);
+      expect(isProblem(await api("POST", "/v1/auth/refresh", { body: {} }), 400, "validation_failed")).toBe(true);
+    });
+  });
+
   describe("GET /v1/auth/me", () => {
     it("answers the signed-in user", async () => {
       const user = await signUp();

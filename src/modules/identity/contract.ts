@@ -33,12 +33,21 @@ export const AccessToken = Type.Object({
   accessToken: Type.String(),
   tokenType: Type.Literal("Bearer"),
   expiresIn: Type.Integer({ description: "seconds" }),
+  refreshToken: Type.String({ description: "opaque; exchange it at /v1/auth/refresh for new tokens, once" }),
+  refreshExpiresIn: Type.Integer({ description: "seconds" }),
 }, { title: "AccessToken" });
+
+export const RefreshToken = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { title: "RefreshToken", additionalProperties: false });
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }, { title: "Jwks" });
 
 const errors = defineErrors({
   emailTaken: { status: 409, code: "email_taken", description: "An account with this email exists." },
+  invalidRefreshToken: {
+    status: 401,
+    code: "invalid_refresh_token",
+    description: "The refresh token is used, revoked, expired or unknown; a used one presented again revokes its whole login.",
+  },
   invalidCredentials: { status: 401, code: "invalid_credentials", description: "The email or password is wrong (the same answer whether or not the email exists)." },
 });
 
@@ -58,6 +67,13 @@ export const Identity = defineContract({
      * (429) after repeated failures for one email or from one address. Not retried: failures count.
      */
     login: { params: Credentials, result: AccessToken, access: "anyone", idempotent: false, errors: [errors.invalidCredentials] },
+    /**
+     * Exchanges a refresh token for new tokens; the one sent is used up. Anyone may call it.
+     * Errors: `invalid_refresh_token` (401). Never retried: a retry would present a used token.
+     */
+    refresh: { params: RefreshToken, result: AccessToken, access: "anyone", idempotent: false, errors: [errors.invalidRefreshToken] },
+    /** Ends the login a refresh token belongs to (all its refresh tokens); an unknown token is fine. Anyone. Safe to retry. */
+    logout: { params: RefreshToken, result: Type.Object({}), access: "anyone", idempotent: true },
     /** The signed-in caller's own account. Errors: `unauthorized` (401). Safe to retry. */
     me: { params: Type.Object({}, { additionalProperties: false }), result: User, access: "user", idempotent: true, errors: [CommonErrors.notFound] },
     /** The public keys that verify access tokens (JWKS). Anyone may call it. Safe to retry. */

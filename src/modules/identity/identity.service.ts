@@ -1,7 +1,9 @@
 import { defineModule } from "../../broker/module.ts";
 import { bootstrapAdmin } from "./actions/bootstrap-admin.startup.ts";
 import { login } from "./actions/login.action.ts";
+import { logout } from "./actions/logout.action.ts";
 import { me } from "./actions/me.action.ts";
+import { refresh } from "./actions/refresh.action.ts";
 import { register } from "./actions/register.action.ts";
 import { Identity } from "./contract.ts";
 import { LoginFailureEntity } from "./entities/login-failure.entity.ts";
@@ -14,7 +16,10 @@ export const identityModule = defineModule({
   migrations,
   handlers: (runtime) => ({
     register,
-    login: (params, ctx) => login(params, ctx, runtime.auth, { maxFailuresPerEmail: runtime.config.rateLimit.loginMaxFailures }),
+    login: (params, ctx) =>
+      login(params, ctx, runtime.auth, { maxFailuresPerEmail: runtime.config.rateLimit.loginMaxFailures, refreshTokenTtlS: runtime.config.auth.refreshTokenTtlS }),
+    refresh: (params, ctx) => refresh(params, ctx, runtime.auth, runtime.config.auth.refreshTokenTtlS),
+    logout,
     me,
     jwks: async () => runtime.auth.jwks() as { keys: Record<string, unknown>[] },
   }),

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { AccessToken, Credentials, Identity, Jwks, Registration, User } from "../../../modules/identity/contract.ts";
+import { Type } from "../../../broker/contract-kit.ts";
+import { AccessToken, Credentials, Identity, Jwks, RefreshToken, Registration, User } from "../../../modules/identity/contract.ts";
 import { describedBy, invoke } from "../../invoke.ts";
 
-const { register, login, me, jwks } = Identity.actions;
+const { register, login, refresh, logout, me, jwks } = Identity.actions;
 
 export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -14,6 +15,19 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/v1/auth/login",
     { schema: { ...describedBy(login, "identity", "Get an access token"), body: Credentials, response: { 200: AccessToken } } },
     async (request) => invoke(request, login, request.body),
+  );
+  app.post(
+    "/v1/auth/refresh",
+    { schema: { ...describedBy(refresh, "identity", "Exchange a refresh token for new tokens"), body: RefreshToken, response: { 200: AccessToken } } },
+    async (request) => invoke(request, refresh, request.body),
+  );
+  app.post(
+    "/v1/auth/logout",
+    { schema: { ...describedBy(logout, "identity", "End a login: revoke its refresh tokens"), body: RefreshToken, response: { 204: Type.Null({ description: "Signed out" }) } } },
+    async (request, reply) => {
+      await invoke(request, logout, request.body);
+      return reply.code(204).send(null);
+    },
   );
   app.get(
     "/v1/auth/me",

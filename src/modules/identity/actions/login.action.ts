@@ -5,6 +5,7 @@ import type { AuthKeys, Role } from "../../../broker/auth.ts";
 import { Identity } from "../contract.ts";
 import { isAcceptableEmail, normalizeEmail } from "../domain/email.ts";
 import { decoyHash, verifyPassword } from "../domain/password.ts";
+import { issue } from "../domain/refresh-tokens.ts";
 import { LoginFailureEntity } from "../entities/login-failure.entity.ts";
 import { UserEntity } from "../entities/user.entity.ts";
 
@@ -13,6 +14,7 @@ const MAX_FAILURES_PER_ADDRESS = 100;
 
 export interface LoginLimits {
   maxFailuresPerEmail: number;
+  refreshTokenTtlS: number;
 }
 
 export async function login(
@@ -49,7 +51,7 @@ export async function login(
   }
   await forget();
   const { accessToken, expiresIn } = await keys.sign({ id: user.id, roles: user.roles as Role[] });
-  return { accessToken, tokenType: "Bearer" as const, expiresIn };
+  return { accessToken, tokenType: "Bearer" as const, expiresIn, ...(await issue(ctx.em, user.id, limits.refreshTokenTtlS)) };
 }
 
 const invalidCredentials = () => Identity.errors.invalidCredentials.error("The email or password is wrong.");

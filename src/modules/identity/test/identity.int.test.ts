@@ -3,7 +3,7 @@ import { failureOf, startModule, type ModuleHarness } from "../../../../test/sup
 import { Identity } from "../contract.ts";
 import { identityModule } from "../identity.service.ts";
 
-const { register, login, me, jwks } = Identity.actions;
+const { register, login, refresh, logout, me, jwks } = Identity.actions;
 let harness: ModuleHarness;
 
 beforeAll(async () => {
@@ -78,6 +78,57 @@ describe("identity.login", () => {
     for (let i = 0; i < 5; i++) {
       await expect(harness.call(login, { email: "cy@example.com", password: "cys password" })).resolves.toMatchObject({ tokenType: "Bearer" });
     }
+  });
+});
+
+describe("identity.refresh and identity.logout", () => {
+  const signIn = async () => {
+    const email = `r-${Math.random().toString(36).slice(2)}@example.com`;
+    await harness.call(register, { email, password: "refresh me", name: "R" });
+    return harness.call(login, { email, password: "refresh me" });
+  };
+  const refused = async (refreshToken: string) => expect(await failureOf(harness.call(refresh, { refreshToken }))).toMatchObject({ status: 401, code: "invalid_refresh_token" });
+
+  it("rotates: each token gives new tokens once, for the same user, and is stored only as a hash", async () => {
+    const first = await signIn();
+    expect(first.refreshExpiresIn).toBe(2_592_000);
+    const second = await harness.call(refresh, { refreshToken: first.refreshToken });
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const subject = (accessToken: string) => JSON.parse(Buffer.from(accessToken.split(".")[1] as string, "base64url").toString()).sub;
+    expect(subject(second.accessToken)).toBe(subject(first.accessToken));
+    const stored = await harness.db.query<{ token_hash: string }>("select token_hash from identity.refresh_tokens");
+    expect(stored.some((row) => row.token_hash.includes(first.refreshToken) || first.refreshToken.includes(row.token_hash))).toBe(false);
+    expect(await harness.call(refresh, { refreshToken: second.refreshToken })).toHaveProperty("accessToken");
+  });
+
+  it("revokes the whole login when a used token comes back, so the newest stops working too", async () => {
+    const first = await signIn();
+    const second = await harness.call(refresh, { refreshToken: first.refreshToken });
+    await refused(first.refreshToken);
+    await refused(second.refreshToken);
+  });
+
+  it("lets only one of two concurrent uses of a token win, and then revokes the login", async () => {
+    const { refreshToken } = await signIn();
+    const outcomes = await Promise.allSettled([harness.call(refresh, { refreshToken }), harness.call(refresh, { refreshToken })]);
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+    const winner = outcomes.find((outcome) => outcome.status === "fulfilled") as PromiseFulfilledResult<{ refreshToken: string }>;
+    await refused(winner.value.refreshToken);
+  });
+
+  it("refuses unknown and expired tokens", async () => {
+    await refused("never-issued");
+    const { refreshToken } = await signIn();
+    await harness.db.query("update identity.refresh_tokens set expires_at = now() - interval '1 second' where used_at is null and revoked_at is null and created_at > now() - interval '5 seconds'");
+    await refused(refreshToken);
+  });
+
+  it("signs out: the login's refresh tokens stop working, and an unknown token is fine", async () => {
+    const first = await signIn();
+    const second = await harness.call(refresh, { refreshToken: first.refreshToken });
+    expect(await harness.call(logout, { refreshToken: first.refreshToken })).toEqual({});
+    await refused(second.refreshToken);
+    expect(await harness.call(logout, { refreshToken: "never-issued" })).toEqual({});
   });
 });
 
