@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN, type Topology } from "../support/topology.ts";
-import { client, isProblem } from "./http.ts";
+import { createClient } from "../../clients/typescript/src/index.ts";
+import { checkedFetch, client, isProblem } from "./http.ts";
 
 export function commerceSuite(topology: () => Topology) {
   const api = client(() => topology().baseUrl);
@@ -36,6 +37,32 @@ export function commerceSuite(topology: () => Topology) {
 
   beforeAll(async () => {
     adminToken = (await api("POST", "/v1/auth/login", { body: ADMIN })).body.accessToken;
+  });
+
+  describe("the shipped TypeScript client (clients/typescript)", () => {
+    it("drives a whole purchase, renewing a refused session by itself, and signs out", async () => {
+      const shop = createClient(topology().baseUrl, { fetch: checkedFetch(() => topology().baseUrl) });
+      const email = `client-${randomUUID().slice(0, 8)}@example.com`;
+      expect((await shop.POST("/v1/auth/register", { body: { email, password: "client password", name: "Client" } })).response.status).toBe(201);
+      expect(await shop.signIn(email, "wrong password")).toBe(false);
+      expect(await shop.signIn(email, "client password")).toBe(true);
+      const productId = await product(4, { category: `client-${randomUUID().slice(0, 8)}` });
+      const { data: found } = await shop.GET("/v1/products/{id}", { params: { path: { id: productId } } });
+      expect(found?.priceCents).toBe(1500);
+      const { error: refused } = await shop.POST("/v1/orders", { body: { items: [{ productId, quantity: 5 }], paymentToken: "tok_visa" } });
+      expect(refused?.code).toBe("out_of_stock");
+      const { data: placed } = await shop.POST("/v1/orders", { body: { items: [{ productId, quantity: 2 }], paymentToken: "tok_visa" } });
+      expect(placed?.totalCents).toBe(3000);
+      // An access token the server refuses (as an expired one is): the client renews its session and goes on.
+      const stale = createClient(topology().baseUrl, { fetch: checkedFetch(() => topology().baseUrl), session: { accessToken: "expired", refreshToken: shop.session?.refreshToken as string } });
+      await vi.waitFor(async () => expect((await stale.GET("/v1/orders/{id}", { params: { path: { id: placed?.id as string } } })).data?.status).toBe("paid"), { timeout: 15_000, interval: 100 });
+      expect(stale.session?.accessToken).not.toBe("expired");
+      const { data: payments } = await stale.GET("/v1/payments", { params: { query: { orderId: placed?.id as string } } });
+      expect(payments?.items.map((payment) => payment.status)).toEqual(["captured"]);
+      await stale.signOut();
+      expect(stale.session).toBeUndefined();
+      expect((await stale.GET("/v1/auth/me")).response.status).toBe(401);
+    });
   });
 
   describe("GET /metrics", () => {

@@ -43,6 +43,18 @@ export function client(baseUrl: () => string) {
   };
 }
 
+/** A fetch that holds every answer to the served OpenAPI document too, for clients built on fetch. */
+export function checkedFetch(baseUrl: () => string): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const response = await fetch(request);
+    const text = await response.clone().text();
+    const drift = (await conformanceOf(baseUrl())).check(request.method, request.url, { status: response.status, headers: response.headers, text });
+    if (drift) throw new Error(`not as documented: ${drift}`);
+    return response;
+  };
+}
+
 /** Asserts the answer is a problem document with this status and code, and leaks nothing. */
 export function isProblem(answer: Answer, status: number, code: string): boolean {
   const body = answer.body as Record<string, unknown>;
