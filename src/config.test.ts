@@ -64,4 +64,10 @@ describe("production secrets", () => {
     const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
     expect(loadConfig(gateway, known).serviceSecret).toBeUndefined();
   });
+
+  it("refuses a SERVICE_SECRET equal to the BUS_SECRET the gateway holds", () => {
+    const modules = { ...production, NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "s".repeat(32) };
+    expect(() => loadConfig({ ...modules, SERVICE_SECRET: "s".repeat(32) }, known)).toThrow("refuses SERVICE_SECRET equal to BUS_SECRET");
+    expect(loadConfig({ ...modules, SERVICE_SECRET: "t".repeat(32) }, known).serviceSecret).toBe("t".repeat(32));
+  });
 });

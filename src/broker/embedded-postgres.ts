@@ -15,7 +15,8 @@ export interface EmbeddedPostgres {
 
 /** Opens the cluster under `dataDir`; a new one starts from the template made for `modules`, if any. */
 export async function openEmbeddedPostgres(dataDir: string, modules: ModuleData[]): Promise<EmbeddedPostgres> {
-  await mkdir(dataDir, { recursive: true });
+  // The cluster holds every module's data: readable by its owner only.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const lockFile = path.join(dataDir, "pglite.lock");
   await acquireLock(lockFile);
   try {

@@ -3,7 +3,7 @@
  * from the fresh one otherwise. The templates are the ones `npm install` made; the migrated one is
  * made again here if a migration changed since.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Migration } from "@mikro-orm/migrations";
@@ -52,6 +52,12 @@ describe("embedded database templates", () => {
 
   it("start a data dir for every module already migrated", async () => {
     expect(await schemasOfNewCluster(modules)).toEqual(modules.map((module) => module.name).sort());
+  });
+
+  it("make a new data dir readable by its owner only", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "bazaar-template-"));
+    open = await openEmbeddedPostgres(path.join(dir, "data"), modules);
+    expect((await stat(path.join(dir, "data"))).mode & 0o777).toBe(0o700);
   });
 
   it("start a data dir for other modules from the fresh cluster", async () => {
