@@ -2,6 +2,7 @@
  * Every environment variable bazaar reads is parsed here, once, at start-up. A bad value stops the
  * process with a message naming the variable, rather than surfacing later as an odd failure.
  */
+import { isIP } from "node:net";
 import path from "node:path";
 
 export type Environment = "development" | "test" | "production";
@@ -61,6 +62,11 @@ export interface Config {
   corsOrigins: string[];
   /** Clients reach the gateway over HTTPS (a TLS-terminating proxy in front), so HSTS is sent. */
   behindTls: boolean;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (rate limits, failed-login
+   * counts): addresses, CIDR ranges or proxy-addr's names. false: none (direct clients).
+   */
+  trustProxy: false | string[];
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   rateLimit: { max: number; windowS: number; loginMaxFailures: number };
@@ -94,6 +100,27 @@ function fraction(env: Env, key: string, fallback: number): number {
   const value = Number(raw);
   if (!/^\d*\.?\d+$/.test(raw) || value < 0 || value > 1) throw new ConfigError(`${key} must be a number from 0 to 1, got "${raw}"`);
   return value;
+}
+
+/**
+ * TRUST_PROXY: unset, or a comma list of proxy addresses, CIDR ranges or proxy-addr's names
+ * (loopback, linklocal, uniquelocal). Never a hop count or "everyone": those cannot tell a proxy
+ * from a client who sends its own X-Forwarded-For.
+ */
+function trustedProxies(raw: string | undefined): false | string[] {
+  if (!raw) return false;
+  const entries = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const isProxy = (entry: string) => {
+    if (["loopback", "linklocal", "uniquelocal"].includes(entry)) return true;
+    const [address = "", prefix, ...rest] = entry.split("/");
+    const version = isIP(address);
+    return version !== 0 && rest.length === 0 && (prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)));
+  };
+  const bad = entries.find((entry) => !isProxy(entry));
+  if (bad !== undefined || entries.length === 0) {
+    throw new ConfigError(`TRUST_PROXY must be a comma list of proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal, got "${bad ?? raw}"`);
+  }
+  return entries;
 }
 
 function oneOf<T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T {
@@ -205,6 +232,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     },
     corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
     behindTls: flag(env, "BEHIND_TLS", false),
+    trustProxy: trustedProxies(env.TRUST_PROXY),
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     rateLimit: {

@@ -49,7 +49,8 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     },
     return503OnClosing: true,
-    trustProxy: false,
+    // Only the configured proxies may say who the client is; anyone else's X-Forwarded-For is ignored.
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Errors the router raises before any plugin runs (bad URL encoding, over-long parameters).
     frameworkErrors: (error, request, reply) => {
