@@ -8,7 +8,9 @@ describe("loadConfig", () => {
   it("defaults to everything in one process on the embedded database", () => {
     const config = loadConfig({}, known);
     expect(config).toMatchObject({ modules: known, gateway: true, host: "127.0.0.1", port: 3000, natsUrl: undefined, databaseUrl: undefined, namespace: "bazaar" });
-    expect(config.rateLimit).toEqual({ max: 6000, windowS: 60, loginMaxFailures: 5 });
+    expect(config.rateLimit).toEqual({ max: 6000, windowS: 60, loginMaxFailures: 5, registrationsPerHour: 20 });
+    expect(config.trustProxy).toBe(false);
+    expect(config.behindTls).toBe(false);
   });
 
   it("runs a subset of modules without the gateway by default, over NATS", () => {

@@ -69,7 +69,8 @@ export interface Config {
   trustProxy: false | string[];
   adminEmail: string | undefined;
   adminPassword: string | undefined;
-  rateLimit: { max: number; windowS: number; loginMaxFailures: number };
+  /** Per client address; registrationsPerHour 0: no limit on registering (each costs an Argon2 hash). */
+  rateLimit: { max: number; windowS: number; loginMaxFailures: number; registrationsPerHour: number };
   /** The gateway's copies of cacheable reads (0 s: none); see src/broker/read-cache.ts. */
   cache: { ttlS: number; maxEntries: number };
   broker: { requestTimeoutMs: number; heartbeatIntervalS: number; heartbeatTimeoutS: number };
@@ -239,6 +240,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       max: integer(env, "RATE_LIMIT_MAX", 6000, 0, 10_000_000),
       windowS: integer(env, "RATE_LIMIT_WINDOW_S", 60, 1, 86_400),
       loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
+      registrationsPerHour: integer(env, "REGISTRATION_LIMIT_PER_HOUR", 20, 0, 1_000_000),
     },
     cache: {
       ttlS: integer(env, "CACHE_TTL_S", nodeEnv === "production" ? 30 : 0, 0, 86_400),

@@ -72,7 +72,11 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(jsonBodyPlugin);
   await app.register(requestContextPlugin);
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins, behindTls: config.behindTls });
-  await app.register(rateLimitPlugin, { max: config.rateLimit.max, windowS: config.rateLimit.windowS });
+  await app.register(rateLimitPlugin, {
+    max: config.rateLimit.max,
+    windowS: config.rateLimit.windowS,
+    routes: { "POST /v1/auth/register": { max: config.rateLimit.registrationsPerHour, windowS: 3600 } },
+  });
   await app.register(metricsPlugin);
   await app.register(docsPlugin, { actions: routeSets.flatMap((set) => Object.values(set.contract.actions)) });
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });

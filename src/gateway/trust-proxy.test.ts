@@ -3,18 +3,11 @@
  * client get its own rate limit, and only the configured proxies may name the client.
  */
 import { describe, expect, it } from "vitest";
-import { createBroker } from "../broker/create-broker.ts";
-import { LocalTransport } from "../broker/events/transport.ts";
-import { createLogger } from "../broker/logger.ts";
+import { gatewayAlone, MODULE_NAMES } from "../../test/support/gateway-alone.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { buildGateway } from "./server.ts";
-
-const MODULES = ["identity", "catalog", "inventory", "orders", "payments"];
 
 async function statusesFor(env: Record<string, string>, requests: { from: string; forwardedFor: string }[]): Promise<number[]> {
-  const config = loadConfig({ LOG_LEVEL: "silent", RATE_LIMIT_MAX: "2", ...env }, MODULES);
-  const logger = createLogger("silent");
-  const gateway = await buildGateway(createBroker({ namespace: "trust-proxy", logger, logLevel: "silent", ...config.broker }), config, logger, new LocalTransport());
+  const gateway = await gatewayAlone({ RATE_LIMIT_MAX: "2", ...env });
   try {
     const statuses: number[] = [];
     for (const { from, forwardedFor } of requests) {
@@ -47,6 +40,6 @@ describe("TRUST_PROXY", () => {
   });
 
   it("refuses a hop count or 'true', which cannot tell a proxy from a client", () => {
-    for (const value of ["1", "true", "10.0.0.0/8,anyone"]) expect(() => loadConfig({ TRUST_PROXY: value }, MODULES)).toThrow(ConfigError);
+    for (const value of ["1", "true", "10.0.0.0/8,anyone"]) expect(() => loadConfig({ TRUST_PROXY: value }, MODULE_NAMES)).toThrow(ConfigError);
   });
 });
