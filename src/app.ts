@@ -73,7 +73,7 @@ export async function main(): Promise<void> {
     // Relays start once every local subscriber is registered, so no event finds nobody home.
     for (const runtime of runtimes) runtime.relay.start();
     closers.push(() => Promise.all(runtimes.map((runtime) => runtime.relay.stop())));
-    if (!config.gateway && config.opsPort !== undefined) {
+    if (config.opsPort !== undefined) {
       const ops = await startOpsServer(broker, config.modules, config.host, config.opsPort);
       closers.push(() => new Promise((resolve) => ops.close(resolve)));
     }

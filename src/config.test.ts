@@ -60,11 +60,18 @@ describe("commerce settings", () => {
 });
 
 describe("production secrets", () => {
-  const production = { NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM };
+  const production = { NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM, OPS_PORT: "9464" };
   it("needs SERVICE_SECRET where modules run, but not in a gateway-only process", () => {
     expect(() => loadConfig(production, known)).toThrow("requires SERVICE_SECRET");
     const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
     expect(loadConfig(gateway, known).serviceSecret).toBeUndefined();
+  });
+
+  it("keeps a gateway's metrics off the public port: OPS_PORT is required", () => {
+    const { OPS_PORT: _ops, ...withoutOps } = production;
+    const gateway = { ...withoutOps, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    expect(() => loadConfig(gateway, known)).toThrow("requires OPS_PORT on a gateway");
+    expect(loadConfig({ ...gateway, OPS_PORT: "9464" }, known).opsPort).toBe(9464);
   });
 
   it("refuses a SERVICE_SECRET equal to the BUS_SECRET the gateway holds", () => {

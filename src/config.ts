@@ -299,6 +299,9 @@ function checkCombination(config: Config, knownCount: number): void {
     }
     if (config.natsUrl && !config.busSecret) throw new ConfigError("NODE_ENV=production with NATS_URL requires BUS_SECRET");
     if (config.modules.length > 0 && !config.serviceSecret) throw new ConfigError("NODE_ENV=production requires SERVICE_SECRET in processes that run modules");
+    if (config.gateway && config.opsPort === undefined) {
+      throw new ConfigError("NODE_ENV=production requires OPS_PORT on a gateway: its /metrics is served there, not to the internet");
+    }
     // The gateway holds BUS_SECRET; were SERVICE_SECRET the same, it could mint any module's service tokens.
     if (config.serviceSecret !== undefined && config.serviceSecret === config.busSecret) {
       throw new ConfigError("NODE_ENV=production refuses SERVICE_SECRET equal to BUS_SECRET: the gateway holds the bus secret");

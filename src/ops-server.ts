@@ -1,7 +1,8 @@
 /**
- * For processes that run modules but no gateway (a split deployment's module pods): a small HTTP
- * server on OPS_PORT with /health/live, /health/ready (this process's modules answer and reach
- * their databases) and /metrics, for probes and Prometheus. Not for the public.
+ * A small HTTP server on OPS_PORT with /health/live, /health/ready (this process's modules answer
+ * and reach their databases) and /metrics, for probes and Prometheus. Not for the public: module
+ * pods serve nothing else, and a gateway with OPS_PORT serves its metrics here instead of on the
+ * public port (production requires it).
  */
 import { createServer, type Server } from "node:http";
 import { call, healthAction } from "./broker/contract-kit.ts";

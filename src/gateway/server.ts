@@ -77,7 +77,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
     windowS: config.rateLimit.windowS,
     routes: { "POST /v1/auth/register": { max: config.rateLimit.registrationsPerHour, windowS: 3600 } },
   });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { public: config.opsPort === undefined });
   await app.register(docsPlugin, { actions: routeSets.flatMap((set) => Object.values(set.contract.actions)) });
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });
   for (const set of routeSets) await app.register(set.routes);

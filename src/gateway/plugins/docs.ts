@@ -12,7 +12,7 @@ import { finishDocument } from "../openapi.ts";
 const INDEX = {
   name: "bazaar",
   description: "An online shop's backend.",
-  links: { docs: "/docs", openapi: "/docs/json", live: "/health/live", ready: "/health/ready", metrics: "/metrics", jwks: "/.well-known/jwks.json" },
+  links: { docs: "/docs", openapi: "/docs/json", live: "/health/live", ready: "/health/ready", jwks: "/.well-known/jwks.json" },
 };
 
 export const docsPlugin = fp(async (app: FastifyInstance, options: { actions: ActionRef[] }) => {
