@@ -11,6 +11,11 @@
  * publishing a row twice; a crash after publishing only causes a duplicate, which subscribers absorb
  * through their inbox. It runs when a failed event is due for its retry and otherwise every
  * `fallbackMs`.
+ *
+ * It also keeps the module's event tables from growing without bound: once an hour it deletes
+ * outbox rows published more than RETENTION_MS ago (dead ones stay, for an operator) and inbox
+ * records older than INBOX_RETENTION_MS, far beyond the 7 days JetStream keeps an event, so no
+ * redelivery can find its record gone.
  */
 import type { Logger } from "pino";
 import { startWorker, type NextDue, type Worker } from "../background.ts";
@@ -29,6 +34,10 @@ export interface RelaySettings {
   leaseS: number;
   maxAttempts: number;
 }
+
+const RETENTION_MS = 7 * 24 * 3600 * 1000;
+const INBOX_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const PRUNE_EVERY_MS = 3600 * 1000;
 
 /** An event older than this when relayed means the relay (or the transport) has been falling behind. */
 const LAG_WARNING_MS = 5_000;
@@ -69,6 +78,7 @@ export class OutboxRelay {
   readonly #lanes = new Map<string, (row: Outgoing) => Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
   #worker: Worker | undefined;
+  #pruner: Worker | undefined;
   /** The earliest retry a failure scheduled since the last fallback run, in ms from then. */
   #retryInMs: number | undefined;
 
@@ -94,6 +104,16 @@ export class OutboxRelay {
 
   start(): void {
     this.#worker ??= startWorker(`relay ${this.#schema}`, () => this.#relayAll(), { fallbackMs: this.#settings.fallbackMs, log: this.#log });
+    this.#pruner ??= startWorker(`prune ${this.#schema}`, () => this.prune().then(() => undefined), { fallbackMs: PRUNE_EVERY_MS, log: this.#log });
+  }
+
+  /** Deletes what retention allows (see the header); returns how many outbox and inbox rows went. */
+  async prune(now = Date.now()): Promise<{ outbox: number; inbox: number }> {
+    const count = async (sql: string, before: number) => (await this.#execute<{ n: number }[]>(`with gone as (${sql} returning 1) select count(*)::int as n from gone`, [new Date(before)]))[0]?.n ?? 0;
+    return {
+      outbox: await count(`delete from "${this.#schema}".outbox where published_at < ?`, now - RETENTION_MS),
+      inbox: await count(`delete from "${this.#schema}".inbox where handled_at < ?`, now - INBOX_RETENTION_MS),
+    };
   }
 
   /** Publishes events this process has just committed (they were staged already claimed by it). */
@@ -108,8 +128,8 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
-    await this.#worker?.stop();
-    this.#worker = undefined;
+    await Promise.all([this.#worker?.stop(), this.#pruner?.stop()]);
+    this.#worker = this.#pruner = undefined;
     await Promise.all(this.#inFlight);
   }
 

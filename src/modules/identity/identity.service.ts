@@ -9,6 +9,7 @@ import { Identity } from "./contract.ts";
 import { LoginFailureEntity } from "./entities/login-failure.entity.ts";
 import { UserEntity } from "./entities/user.entity.ts";
 import { migrations } from "./migrations/index.ts";
+import { pruneLoginFailures } from "./workers/prune-login-failures.worker.ts";
 
 export const identityModule = defineModule({
   contract: Identity,
@@ -24,4 +25,5 @@ export const identityModule = defineModule({
     jwks: async () => runtime.auth.jwks() as { keys: Record<string, unknown>[] },
   }),
   started: bootstrapAdmin,
+  background: (runtime) => [{ name: "prune-login-failures", fallbackMs: 3600 * 1000, run: async () => void (await pruneLoginFailures(runtime)) }],
 });

@@ -217,3 +217,24 @@ describe("inbox", () => {
     expect(outbox.map((row) => row.payload.of).sort()).toEqual([good.id, other.id].sort());
   });
 });
+
+describe("event table retention", () => {
+  it("deletes outbox rows published over 7 days ago and inbox records over 30 days old; keeps the rest and dead rows", async () => {
+    const day = 24 * 3600 * 1000;
+    const ago = (days: number) => new Date(Date.now() - days * day);
+    const outbox = (published: Date | null, dead: Date | null) =>
+      db.query("insert into ledger.outbox (id, name, payload, occurred_at, published_at, dead_at) values ($1, 'ledger.entry.recorded', '{}', $2, $3, $4)", [randomUUID(), ago(40), published, dead]);
+    await outbox(ago(8), null);
+    await outbox(ago(6), null);
+    await outbox(null, ago(40));
+    await outbox(null, null);
+    const inbox = (handled: Date) => db.query("insert into ledger.inbox (event_id, consumer, handled_at) values ($1, 'ledger', $2)", [randomUUID(), handled]);
+    await inbox(ago(31));
+    await inbox(ago(29));
+    const relay = new OutboxRelay(orm, "ledger", new RecordingTransport(), log, settings);
+    expect(await relay.prune()).toEqual({ outbox: 1, inbox: 1 });
+    expect(await relay.prune()).toEqual({ outbox: 0, inbox: 0 });
+    expect(await db.query("select count(*)::int as n from ledger.outbox")).toEqual([{ n: 3 }]);
+    expect(await db.query("select count(*)::int as n from ledger.inbox")).toEqual([{ n: 1 }]);
+  });
+});

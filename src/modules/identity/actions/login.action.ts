@@ -9,7 +9,8 @@ import { issue } from "../domain/refresh-tokens.ts";
 import { LoginFailureEntity } from "../entities/login-failure.entity.ts";
 import { UserEntity } from "../entities/user.entity.ts";
 
-const WINDOW_MS = 15 * 60 * 1000;
+/** Failed logins count for this long. */
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILURES_PER_ADDRESS = 100;
 
 export interface LoginLimits {
@@ -30,7 +31,7 @@ export async function login(
     await verifyPassword(params.password, await decoyHash());
     throw invalidCredentials();
   }
-  const since = new Date(Date.now() - WINDOW_MS);
+  const since = new Date(Date.now() - LOGIN_WINDOW_MS);
   // The attempt is recorded as a failure before anything is checked, so parallel guesses see each
   // other; it is removed again if it is refused or succeeds.
   const attempt = ctx.em.create(LoginFailureEntity, { id: randomUUID(), email, clientIp: ctx.clientIp ?? null, failedAt: new Date() });
@@ -72,6 +73,6 @@ async function refuseWhenLimited(
   if (failures.length < max) return;
   await forget();
   const oldestCounted = failures.at(-1)?.failedAt ?? since;
-  const retryAfterS = Math.max(1, Math.ceil((oldestCounted.getTime() + WINDOW_MS - Date.now()) / 1000));
+  const retryAfterS = Math.max(1, Math.ceil((oldestCounted.getTime() + LOGIN_WINDOW_MS - Date.now()) / 1000));
   throw rateLimited(retryAfterS, "Too many failed logins; try again later.");
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureOf, startModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
 import { Identity } from "../contract.ts";
 import { identityModule } from "../identity.service.ts";
+import { pruneLoginFailures } from "../workers/prune-login-failures.worker.ts";
 
 const { register, login, refresh, logout, me, jwks } = Identity.actions;
 let harness: ModuleHarness;
@@ -168,5 +169,18 @@ describe("identity.login under parallel guessing", () => {
     const checked = outcomes.filter((o) => o.code === "invalid_credentials").length;
     expect(checked).toBeLessThanOrEqual(3);
     expect(outcomes.filter((o) => o.code === "rate_limited").length).toBe(40 - checked);
+  });
+});
+
+describe("login failure retention", () => {
+  it("deletes failures older than their 15-minute window, and keeps the ones that still count", async () => {
+    const insert = (minutesAgo: number) =>
+      harness.db.query("insert into identity.login_failures (id, email, client_ip, failed_at) values (gen_random_uuid(), 'gone@example.com', null, now() - make_interval(mins => $1))", [minutesAgo]);
+    await harness.db.query("delete from identity.login_failures");
+    await insert(16);
+    await insert(60 * 24);
+    await insert(1);
+    expect(await pruneLoginFailures(harness.runtime)).toBe(2);
+    expect(await harness.db.query("select count(*)::int as n from identity.login_failures")).toEqual([{ n: 1 }]);
   });
 });
