@@ -3,7 +3,8 @@
  * client get its own rate limit, and only the configured proxies may name the client.
  */
 import { describe, expect, it } from "vitest";
-import { gatewayAlone, MODULE_NAMES } from "../../test/support/gateway-alone.ts";
+import { gatewayAlone } from "../../scripts/gateway-alone.ts";
+import { moduleNames } from "../../scripts/processes.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 
 async function statusesFor(env: Record<string, string>, requests: { from: string; forwardedFor: string }[]): Promise<number[]> {
@@ -40,6 +41,6 @@ describe("TRUST_PROXY", () => {
   });
 
   it("refuses a hop count or 'true', which cannot tell a proxy from a client", () => {
-    for (const value of ["1", "true", "10.0.0.0/8,anyone"]) expect(() => loadConfig({ TRUST_PROXY: value }, MODULE_NAMES)).toThrow(ConfigError);
+    for (const value of ["1", "true", "10.0.0.0/8,anyone"]) expect(() => loadConfig({ TRUST_PROXY: value }, moduleNames())).toThrow(ConfigError);
   });
 });

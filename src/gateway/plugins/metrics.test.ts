@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatewayAlone } from "../../../test/support/gateway-alone.ts";
+import { gatewayAlone } from "../../../scripts/gateway-alone.ts";
 
 describe("the gateway's /metrics", () => {
   it("is served on the public port only when no ops port serves it", async () => {

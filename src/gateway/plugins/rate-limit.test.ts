@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatewayAlone } from "../../../test/support/gateway-alone.ts";
+import { gatewayAlone } from "../../../scripts/gateway-alone.ts";
 
 async function registrations(env: Record<string, string>, from: string[]): Promise<number[]> {
   const gateway = await gatewayAlone(env);
