@@ -16,7 +16,7 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-export function startWorker(name: string, run: () => Promise<NextDue>, options: { fallbackMs: number; log: Logger }): Worker {
+export function startWorker(name: string, run: () => Promise<NextDue>, options: { fallbackMs: number; log: Logger; firstRunMs?: number }): Worker {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -48,7 +48,7 @@ export function startWorker(name: string, run: () => Promise<NextDue>, options: 
         } else schedule(due);
       });
   }
-  schedule(0);
+  schedule(options.firstRunMs ?? 0);
   return {
     wake,
     async stop() {

@@ -94,6 +94,8 @@ export interface BackgroundWork {
   run(): Promise<NextDue>;
   /** The longest it waits between runs when nothing wakes it. */
   fallbackMs: number;
+  /** When its first run is due after start (default at once); housekeeping waits, to keep start-up free of it. */
+  firstRunMs?: number;
   /** Events whose handling by this module gives it work: it runs right after each. */
   wokenBy?: EventRef[];
 }

@@ -61,7 +61,7 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
     actions,
     async started() {
       const background = module.background?.(runtime) ?? [];
-      workers = background.map((work) => startWorker(work.name, work.run, { fallbackMs: work.fallbackMs, log: runtime.log }));
+      workers = background.map((work) => startWorker(work.name, work.run, { fallbackMs: work.fallbackMs, firstRunMs: work.firstRunMs, log: runtime.log }));
       // A worker whose work comes from an event runs right after this module has handled one.
       const wake = (event: string) => background.forEach((work, i) => work.wokenBy?.some((e) => e.name === event) && workers[i]?.wake());
       await subscribe(module, runtime, wake);

@@ -38,6 +38,8 @@ export interface RelaySettings {
 const RETENTION_MS = 7 * 24 * 3600 * 1000;
 const INBOX_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
+/** A minute after start, not during it: pruning scans the tables, and start-up has better things to do. */
+const PRUNE_FIRST_MS = 60 * 1000;
 
 /** An event older than this when relayed means the relay (or the transport) has been falling behind. */
 const LAG_WARNING_MS = 5_000;
@@ -104,7 +106,7 @@ export class OutboxRelay {
 
   start(): void {
     this.#worker ??= startWorker(`relay ${this.#schema}`, () => this.#relayAll(), { fallbackMs: this.#settings.fallbackMs, log: this.#log });
-    this.#pruner ??= startWorker(`prune ${this.#schema}`, () => this.prune().then(() => undefined), { fallbackMs: PRUNE_EVERY_MS, log: this.#log });
+    this.#pruner ??= startWorker(`prune ${this.#schema}`, () => this.prune().then(() => undefined), { fallbackMs: PRUNE_EVERY_MS, firstRunMs: PRUNE_FIRST_MS, log: this.#log });
   }
 
   /** Deletes what retention allows (see the header); returns how many outbox and inbox rows went. */

@@ -25,5 +25,7 @@ export const identityModule = defineModule({
     jwks: async () => runtime.auth.jwks() as { keys: Record<string, unknown>[] },
   }),
   started: bootstrapAdmin,
-  background: (runtime) => [{ name: "prune-login-failures", fallbackMs: 3600 * 1000, run: async () => void (await pruneLoginFailures(runtime)) }],
+  background: (runtime) => [
+    { name: "prune-login-failures", fallbackMs: 3600 * 1000, firstRunMs: 60 * 1000, run: async () => void (await pruneLoginFailures(runtime)) },
+  ],
 });

@@ -6,17 +6,16 @@ import { isoTimestamp, statement } from "../../../broker/module-sql.ts";
 import { newestFirstCursor, newestFirstKey, toPage } from "../../../broker/pagination.ts";
 import { Orders } from "../../orders/contract.ts";
 import type { Payment, Payments } from "../contract.ts";
-import { PaymentEntity, type PaymentEntity as Row } from "../entities/payment.entity.ts";
 
 type Result = ResultOf<typeof Payments.actions.listPayments>;
 
-/** What the outside world sees: a refund in progress is still a captured payment. */
-const VISIBLE: Partial<Record<Row["status"], Payment["status"]>> = { captured: "captured", refunding: "captured", declined: "declined", refunded: "refunded" };
-
+/** What the outside world sees: settled payments, a refund in progress still as captured. */
+const VISIBLE = "status in ('captured', 'refunding', 'declined', 'refunded')";
 const COLUMNS = `id, order_id as "orderId", amount_cents::float8 as "amountCents", currency,
   case status when 'refunding' then 'captured' else status end as status, ${isoTimestamp("created_at")} as "createdAt"`;
-const OWNED = `select ${COLUMNS} from payments.payments where user_id = $1 and status in ('captured', 'refunding', 'declined', 'refunded')`;
+const OWNED = `select ${COLUMNS} from payments.payments where user_id = $1 and ${VISIBLE}`;
 const FIRST_PAGE = statement("payments_list", `${OWNED} order by created_at desc, id desc limit $2`);
+const BY_ORDER = statement("payments_by_order", `select ${COLUMNS}, user_id as "userId", ${VISIBLE} as visible from payments.payments where order_id = $1`);
 const NEXT_PAGE = statement("payments_list_after", `${OWNED} and (created_at, id) < ($3::timestamptz, $4::uuid) order by created_at desc, id desc limit $2`);
 
 export function listPayments(params: ParamsOf<typeof Payments.actions.listPayments>, ctx: ActionContext): Promise<Result> {
@@ -37,18 +36,15 @@ async function listOwned(params: ParamsOf<typeof Payments.actions.listPayments>,
 }
 
 async function listForOrder(orderId: string, ctx: ActionContext): Promise<Result> {
-  const payment = await ctx.em.findOne(PaymentEntity, { orderId: orderId.toLowerCase() });
+  const [row] = await ctx.db.query<Payment & { userId: string; visible: boolean }>(BY_ORDER, [orderId.toLowerCase()]);
   const user = ctx.user;
-  if (!payment) {
+  if (!row) {
     // Payments may not have seen the order yet (or was down when it was placed): orders knows
     // whether the caller may see it, and answers not_found for anyone else.
     await ctx.call(Orders.actions.getOrder, { id: orderId });
     return { items: [], nextCursor: null };
   }
-  if (!user || (payment.userId !== user.id && !user.roles.includes("admin"))) throw notFound("No such order.");
-  const status = VISIBLE[payment.status];
-  const items = status
-    ? [{ id: payment.id, orderId: payment.orderId, amountCents: payment.amountCents, currency: payment.currency, status, createdAt: payment.createdAt.toISOString() }]
-    : [];
-  return { items, nextCursor: null };
+  if (!user || (row.userId !== user.id && !user.roles.includes("admin"))) throw notFound("No such order.");
+  const { userId: _owner, visible, ...payment } = row;
+  return { items: visible ? [payment] : [], nextCursor: null };
 }
