@@ -6,7 +6,8 @@
  *
  *   npm run bench [-- --profile] [-- --quick]
  *
- * `--profile` also writes a CPU profile of bazaar (one process, PostgreSQL) under the read scenario;
+ * `--profile` also writes a CPU profile of bazaar (one process, PostgreSQL) under the read scenario
+ * (`--profile=checkout`: under the checkout scenario);
  * `--quick` runs every scenario for a second on a few products, to check the bench itself works;
  * `--only=pg,ceiling,baseline,cache,split,embedded` and `--scenarios=byId,search,checkout,idle`
  * run a part (the report then says n/a for the rest).
@@ -29,8 +30,8 @@ import { summarizeProfile } from "./profile.ts";
 
 const argv = new Set(process.argv.slice(2));
 const quick = argv.has("--quick");
-const profile = argv.has("--profile");
 const listArg = (name: string) => [...argv].find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1]?.split(",");
+const profile = argv.has("--profile") ? "byId" : listArg("profile")?.[0];
 const phases = listArg("only");
 const scenarios = listArg("scenarios");
 const wants = (phase: string) => !phases || phases.includes(phase);
@@ -175,12 +176,14 @@ try {
   if (wants("split")) await measureSplit();
   if (wants("embedded")) await measureEmbedded();
   if (profile) {
-    log("profiling bazaar, one process on PostgreSQL, under the read scenario");
+    log(`profiling bazaar, one process on PostgreSQL, under the ${profile} scenario`);
     const profileDir = path.join(import.meta.dirname, "results", "profiles");
     mkdirSync(profileDir, { recursive: true });
     const before = new Set(readdirSync(profileDir));
     writeFileSync(idsFile, (await new pg.Pool({ connectionString: db.url }).query<{ id: string }>("select id from catalog.products where sku like 'B-%'")).rows.map((row) => row.id).join("\n"));
-    await withServer(bazaar("bazaar, one process, PostgreSQL, profiled", "one-process", { ...onPostgres, nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] }), byId);
+    // The data dir of the measured server: its development secrets signed the customers' tokens.
+    const profiled = bazaar("bazaar, one process, PostgreSQL", "one-process", { ...onPostgres, nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] });
+    await withServer(profiled, (server) => (profile === "checkout" ? checkout(server, tokens) : byId(server)));
     const written = readdirSync(profileDir).filter((file) => !before.has(file));
     profileSummary = written.flatMap((file) => [`CPU profile: bench/results/profiles/${file}`, ...summarizeProfile(path.join(profileDir, file))]);
     for (const line of profileSummary) console.log(line);

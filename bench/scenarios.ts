@@ -157,8 +157,9 @@ async function settle(baseUrl: string, tokens: string[], productId: string, stoc
     for (const token of tokens) {
       let cursor: string | null = null;
       do {
-        const page: { body: { items: { id: string; status: string; updatedAt: string; items: { productId: string }[] }[]; nextCursor: string | null } } =
+        const page: { status: number; body: { items: { id: string; status: string; updatedAt: string; items: { productId: string }[] }[]; nextCursor: string | null } } =
           await api(baseUrl, "GET", `/v1/orders?limit=100${cursor ? `&cursor=${cursor}` : ""}`, undefined, token);
+        if (page.status !== 200) throw new Error(`listing a customer's orders: ${page.status} ${JSON.stringify(page.body)}`);
         for (const order of page.body.items) if (order.items[0]?.productId === productId) orders.set(order.id, order);
         cursor = page.body.nextCursor;
       } while (cursor);

@@ -1,7 +1,7 @@
 import { defineModule } from "../../broker/module.ts";
 import { getStock } from "./actions/get-stock.action.ts";
 import { releaseStock } from "./actions/release-stock.action.ts";
-import { reserveStock } from "./actions/reserve-stock.action.ts";
+import { stockReserver } from "./actions/reserve-stock.action.ts";
 import { setStock } from "./actions/set-stock.action.ts";
 import { Inventory } from "./contract.ts";
 import { ReservationEntity } from "./entities/reservation.entity.ts";
@@ -14,12 +14,10 @@ export const inventoryModule = defineModule({
   contract: Inventory,
   entities: [StockEntity, ReservationEntity],
   migrations,
-  handlers: (runtime) => ({
-    getStock,
-    setStock,
-    reserveStock: (params, ctx) => reserveStock(params, ctx, runtime.config.inventory.reservationTtlS),
-    releaseStock,
-  }),
+  handlers: (runtime) => {
+    const reserve = stockReserver(runtime);
+    return { getStock, setStock, reserveStock: (params) => reserve(params), releaseStock };
+  },
   subscriptions: () => [onOrderPaid, onOrderCancelled],
   background: (runtime) => [
     {

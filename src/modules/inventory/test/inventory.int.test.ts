@@ -99,6 +99,30 @@ describe("inventory.reserveStock", () => {
     expect(outcomes.filter((o) => o === "out_of_stock")).toHaveLength(150);
     expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 0, reserved: 50, sold: 0 });
   });
+
+  it("holds each of many concurrent multi-line orders whole or not at all, even when they share a transaction", async () => {
+    const stock = [6, 4, 9];
+    const products = await Promise.all(stock.map((units) => stocked(units)));
+    // Orders of one to three lines, one of them naming a product twice, and one order asked for twice at once.
+    const orders = Array.from({ length: 60 }, (_, i) => ({
+      orderId: randomUUID(),
+      lines: products.slice(0, 1 + (i % 3)).map((productId, line) => ({ productId, quantity: 1 + ((i + line) % 2) })),
+    }));
+    orders.push({ orderId: randomUUID(), lines: [{ productId: products[1] as string, quantity: 1 }, { productId: products[1] as string, quantity: 1 }] });
+    orders.push(orders[0] as (typeof orders)[number]);
+    const outcomes = await Promise.all(orders.map((order) => asOrders(reserveStock, order).then(() => "held", (error: { type: string }) => error.type)));
+    expect(new Set(outcomes)).toEqual(new Set(["held", "out_of_stock"]));
+    const held = new Set(orders.filter((_, i) => outcomes[i] === "held").map((order) => order.orderId));
+    const rows = await harness.db.query<{ order_id: string; status: string }>("select order_id, status from inventory.reservations where order_id = any($1::uuid[])", [orders.map((order) => order.orderId)]);
+    expect(new Set(rows.map((row) => row.order_id))).toEqual(held);
+    for (const [p, productId] of products.entries()) {
+      const wanted = [...new Map(orders.map((order) => [order.orderId, order])).values()]
+        .filter((order) => held.has(order.orderId))
+        .flatMap((order) => order.lines.filter((line) => line.productId === productId))
+        .reduce((sum, line) => sum + line.quantity, 0);
+      expect(await harness.call(getStock, { productId })).toEqual({ productId, available: (stock[p] as number) - wanted, reserved: wanted, sold: 0 });
+    }
+  });
 });
 
 describe("inventory.releaseStock", () => {
