@@ -19,6 +19,7 @@ import { hostModule } from "./broker/module-host.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
+import { startDraining } from "./draining.ts";
 import { startOpsServer } from "./ops-server.ts";
 import { registry } from "./registry.ts";
 
@@ -56,27 +57,32 @@ export async function main(): Promise<void> {
       logLevel: config.logLevel,
       ...config.broker,
     });
+    // Closed in the reverse order of these pushes: the HTTP edge first, then the bus, the relays,
+    // the event consumers, and the databases last, so each step can still use what comes after it.
+    const runtimes: ModuleRuntime[] = [];
+    closers.push(() => Promise.all(runtimes.map((runtime) => runtime.orm.close())));
     // Only processes that run modules publish or consume durable events; a gateway needs no JetStream.
     const events: EventTransport = config.natsUrl && modules.length > 0
       ? await JetStreamTransport.connect({ url: config.natsUrl, namespace: config.namespace, log: logger, secret: busSecret as string, connection: natsOptions(config) })
       : new LocalTransport();
     closers.push(() => events.close());
     const serviceSecret = modules.length > 0 ? await secretOf(config, config.serviceSecret, "service-secret") : undefined;
-    const runtimes: ModuleRuntime[] = [];
-    closers.push(() => Promise.all(runtimes.map((runtime) => runtime.orm.close())));
     for (const module of modules) {
       const target = await targetFor(module.contract.name, config, embedded);
       runtimes.push(await hostModule(broker, module, { target, auth, serviceSecret, config, events, log: logger }));
     }
-    await broker.start();
-    closers.push(() => broker.stop());
-    // Relays start once every local subscriber is registered, so no event finds nobody home.
-    for (const runtime of runtimes) runtime.relay.start();
+    // The relays hand over what the last calls commit, so they stop after the broker has finished those.
     closers.push(() => Promise.all(runtimes.map((runtime) => runtime.relay.stop())));
     if (config.opsPort !== undefined) {
       const ops = await startOpsServer(broker, config.modules, config.host, config.opsPort);
       closers.push(() => new Promise((resolve) => ops.close(resolve)));
     }
+    await broker.start();
+    // Leaves the bus in order: tells the other nodes first, finishes the calls in flight, then stops
+    // the modules' background work after its current batch.
+    closers.push(() => broker.stop());
+    // Relays start once every local subscriber is registered, so no event finds nobody home.
+    for (const runtime of runtimes) runtime.relay.start();
     if (config.gateway) {
       // The gateway's cache hears of changes made elsewhere from the events on the bus (in one
       // process, from the local transport itself).
@@ -103,8 +109,15 @@ export async function main(): Promise<void> {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "bazaar stopping");
-      void stop().then(() => process.exit(0));
+      logger.info({ signal, delayMs: config.shutdownDelayMs }, "bazaar stopping");
+      // Readiness says so at once; the work still arriving meanwhile is served.
+      startDraining();
+      void new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs))
+        .then(stop)
+        .then(() => {
+          logger.info("bazaar stopped");
+          process.exit(0);
+        });
     });
   }
 }

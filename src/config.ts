@@ -20,6 +20,11 @@ export interface Config {
   logLevel: string;
   /** Log a span per action call, with the request id as trace id (TRACING=1). */
   tracing: boolean;
+  /**
+   * After SIGTERM, how long readiness answers 503 while everything still serves, so that load
+   * balancers and the other nodes on the bus stop sending work here before it stops.
+   */
+  shutdownDelayMs: number;
   /** Moleculer namespace and JetStream prefix. */
   namespace: string;
   natsUrl: string | undefined;
@@ -204,6 +209,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     gateway: flag(env, "GATEWAY", allModules),
     logLevel,
     tracing: flag(env, "TRACING", false),
+    shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", nodeEnv === "production" ? 5_000 : 0, 0, 120_000),
     namespace,
     natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),
     nats: Object.fromEntries(

@@ -1,6 +1,6 @@
 /**
  * A small HTTP server on OPS_PORT with /health/live, /health/ready (this process's modules answer
- * and reach their databases) and /metrics, for probes and Prometheus. Not for the public: module
+ * and reach their databases, and it is not stopping) and /metrics, for probes and Prometheus. Not for the public: module
  * pods serve nothing else, and a gateway with OPS_PORT serves its metrics here instead of on the
  * public port (production requires it).
  */
@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import { call, healthAction } from "./broker/contract-kit.ts";
 import type { Broker } from "./broker/create-broker.ts";
 import { registry } from "./broker/metrics.ts";
+import { isDraining } from "./draining.ts";
 
 export async function startOpsServer(broker: Broker, modules: string[], host: string, port: number): Promise<Server> {
   const server = createServer(async (request, response) => {
@@ -19,6 +20,7 @@ export async function startOpsServer(broker: Broker, modules: string[], host: st
     if (request.url === "/health/live") return send(200, JSON.stringify({ status: "ok" }));
     if (request.url === "/metrics") return send(200, await registry.metrics(), registry.contentType);
     if (request.url === "/health/ready") {
+      if (isDraining()) return send(503, JSON.stringify({ status: "stopping", modules: {} }));
       const states = await Promise.all(
         modules.map(async (name) => {
           try {

@@ -30,12 +30,14 @@ export interface SplitTopology extends Topology {
   busSecret(): Promise<string>;
   /** Process ids by name (module or "gateway"), as Moleculer's node ids end with them. */
   pids(): Map<string, number>;
-  /** Kills one process (a module name or "gateway") and waits until it is gone. */
-  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Kills one process (a module name, "gateway", or a name `add…` answered) and answers its exit code once it is gone. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts a killed process again with the same settings. */
   restart(name: string): void;
   /** Starts one more gateway on the same bus (e.g. to see another node's cache); it stops with the topology. */
-  addGateway(env?: NodeJS.ProcessEnv): Promise<{ baseUrl: string }>;
+  addGateway(env?: NodeJS.ProcessEnv): Promise<{ name: string; baseUrl: string }>;
+  /** Starts one more process of a module, answers its name once its own readiness probe says so; it stops with the topology. */
+  addModule(module: string): Promise<string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -134,7 +136,7 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name:
       const process = processes.get(name);
       if (!process) throw new Error(`no process ${name}`);
       process.child.kill(signal);
-      await process.exited;
+      return process.exited;
     },
     restart(name) {
       processes.set(name, spawnBazaar(name, envOf(name)));
@@ -145,7 +147,14 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name:
       processes.set(name, spawnBazaar(name, { ...envOf("gateway"), PORT: String(port), ...env }));
       const baseUrl = `http://127.0.0.1:${port}`;
       await waitUntilReady(baseUrl);
-      return { baseUrl };
+      return { name, baseUrl };
+    },
+    async addModule(module) {
+      const opsPort = await freePort();
+      const name = `${module}-${processes.size}`;
+      processes.set(name, spawnBazaar(name, { ...envOf(module), OPS_PORT: String(opsPort) }));
+      await waitUntilReady(`http://127.0.0.1:${opsPort}`);
+      return name;
     },
   };
 }

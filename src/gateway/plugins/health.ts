@@ -1,10 +1,11 @@
 /**
  * Liveness of this process, and readiness: every module this gateway serves answers and reaches
- * its database. A module no node on the bus offers is down without a call (calling it would make
+ * its database, and the process is not stopping. A module no node on the bus offers is down without a call (calling it would make
  * the broker warn on every probe); what is down is logged once each time it changes.
  */
 import type { FastifyInstance } from "fastify";
 import { call, healthAction } from "../../broker/contract-kit.ts";
+import { isDraining } from "../../draining.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -13,6 +14,7 @@ export async function healthRoutes(app: FastifyInstance, options: { modules: str
   let lastDown: string | undefined;
   app.get("/health/live", hidden, async () => ({ status: "ok" }));
   app.get("/health/ready", hidden, async (_request, reply) => {
+    if (isDraining()) return reply.code(503).send({ status: "stopping", modules: {} });
     const states = await Promise.all(
       options.modules.map(async (name) => {
         const action = healthAction(name);
