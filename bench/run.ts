@@ -9,13 +9,15 @@
  * `--profile` also writes a CPU profile of bazaar (one process, PostgreSQL) under the read scenario
  * (`--profile=checkout`: under the checkout scenario);
  * `--quick` runs every scenario for a second on a few products, to check the bench itself works;
- * `--only=pg,ceiling,baseline,cache,split,embedded` and `--scenarios=byId,search,checkout,idle`
+ * `--only=pg,ceiling,baseline,cache,otel,split,embedded` and `--scenarios=byId,search,checkout,idle`
  * run a part (the report then says n/a for the rest).
  * Needs PostgreSQL and NATS like the tests (TEST_POSTGRES_URL, TEST_NATS_URL).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -110,6 +112,16 @@ async function prime(server: Server, ids: string[]): Promise<void> {
   }));
 }
 
+/** An OTLP endpoint that takes every span and keeps none: what tracing costs bazaar, not a collector. */
+async function otlpSink(): Promise<{ url: string; server: HttpServer }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 function bazaar(name: string, topology: BazaarOptions["topology"], extra: Partial<BazaarOptions> = {}): Promise<Server> {
   return startBazaar({ ...start, name, topology, dataDir: path.join(workDir, name.replaceAll(/\W+/g, "-")), ...extra });
 }
@@ -173,6 +185,17 @@ try {
     });
   }
 
+  if (wants("otel") && does("byId")) {
+    log("bazaar, one process, OpenTelemetry on");
+    const sink = await otlpSink();
+    try {
+      await withServer(bazaar("bazaar, one process, PostgreSQL, OpenTelemetry on", "one-process", { ...onPostgres, env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } }), async (server) => {
+        reads.push({ scenario: "product by id", measured: await byId(server), kind: "bazaar-otel" });
+      });
+    } finally {
+      sink.server.close();
+    }
+  }
   if (wants("split")) await measureSplit();
   if (wants("embedded")) await measureEmbedded();
   if (profile) {
@@ -229,7 +252,7 @@ const report: Report = {
     `machine: ${machine()}`,
     `pinning: ${pinning.notes.join("; ")}`,
     `load: ${settings.connections} connections, ${settings.warmupS} s warm-up then ${settings.durationS} s measured, per scenario; ${PRODUCTS.toLocaleString("en-US")} products; ${CUSTOMERS} customers for checkout; pool ${POOL_MAX} connections per module (and for the baseline)`,
-    `bazaar runs with its defaults (LOG_LEVEL=info, rate limit on but out of reach); "cache on" sets CACHE_TTL_S=30`,
+    `bazaar runs with its defaults (LOG_LEVEL=info, rate limit on but out of reach); "cache on" sets CACHE_TTL_S=30; "OpenTelemetry on" sends every span over OTLP to an endpoint in the bench process that discards them`,
     `took ${((Date.now() - began) / 1000).toFixed(0)} s`,
     ...profileSummary,
   ],

@@ -203,7 +203,7 @@ function overlay(kind: "dev" | "prod", modules: string[]): string {
 }
 
 function composeSplit(modules: string[]): string {
-  const env = { NODE_ENV: "development", NATS_URL: "nats://nats:4222", DATABASE_URL: "postgres://postgres:bazaar@postgres:5432/bazaar", DATA_DIR: "/data", HOST: "0.0.0.0", OPS_PORT: String(OPS_PORT) };
+  const env = { NODE_ENV: "development", NATS_URL: "nats://nats:4222", DATABASE_URL: "postgres://postgres:bazaar@postgres:5432/bazaar", DATA_DIR: "/data", HOST: "0.0.0.0", OPS_PORT: String(OPS_PORT), OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318" };
   const bazaar = (environment: object) => ({
     build: { context: "..", dockerfile: "deploy/Dockerfile" },
     environment: { ...env, ...environment },
@@ -228,6 +228,8 @@ function composeSplit(modules: string[]): string {
         volumes: ["./prometheus/compose.yml:/etc/prometheus/prometheus.yml:ro"],
         ports: ["9090:9090"],
       },
+      // Any OTLP collector will do; Jaeger shows the traces itself.
+      jaeger: { image: "jaegertracing/jaeger:2.10.0", ports: ["16686:16686"] },
       grafana: {
         image: "grafana/grafana:12.1.0",
         environment: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer" },
@@ -241,7 +243,8 @@ function composeSplit(modules: string[]): string {
   return header([
     "The split topology: a container per module and a gateway over NATS, each module on its own schema of",
     "one PostgreSQL server, with Prometheus (http://localhost:9090) and Grafana (http://localhost:3001, the",
-    "bazaar dashboard provisioned). docker compose -f deploy/compose.split.yaml up",
+    "bazaar dashboard provisioned) and Jaeger for the traces (http://localhost:16686).",
+    "docker compose -f deploy/compose.split.yaml up",
     "Development keys are shared through the `keys` volume; production passes AUTH_* secrets instead.",
   ]) + stringify(compose, { lineWidth: 0 });
 }

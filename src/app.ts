@@ -42,6 +42,8 @@ export async function main(): Promise<void> {
     for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, "shutdown step failed"));
   };
 
+  // Last of all: what the steps of the stop traced is sent too.
+  if (config.telemetry) closers.push(async () => (await import("./telemetry.ts")).stopTelemetry());
   try {
     const embedded = await openEmbeddedIfNeeded(config, modules);
     if (embedded) closers.push(() => embedded.close());
@@ -52,7 +54,7 @@ export async function main(): Promise<void> {
       natsUrl: config.natsUrl,
       nats: natsOptions(config),
       busSecret,
-      tracing: config.tracing,
+      telemetry: config.telemetry,
       logger,
       logLevel: config.logLevel,
       ...config.broker,

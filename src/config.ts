@@ -2,6 +2,7 @@
  * Every environment variable bazaar reads is parsed here, once, at start-up. A bad value stops the
  * process with a message naming the variable, rather than surfacing later as an odd failure.
  */
+import { telemetryWanted } from "./telemetry-wanted.ts";
 import { isIP } from "node:net";
 import path from "node:path";
 
@@ -18,8 +19,8 @@ export interface Config {
   /** Whether this process serves HTTP. */
   gateway: boolean;
   logLevel: string;
-  /** Log a span per action call, with the request id as trace id (TRACING=1). */
-  tracing: boolean;
+  /** OpenTelemetry traces, when the standard OTEL_* settings ask for them (telemetry.ts). */
+  telemetry: boolean;
   /**
    * After SIGTERM, how long readiness answers 503 while everything still serves, so that load
    * balancers and the other nodes on the bus stop sending work here before it stops.
@@ -208,7 +209,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     modules,
     gateway: flag(env, "GATEWAY", allModules),
     logLevel,
-    tracing: flag(env, "TRACING", false),
+    telemetry: telemetryWanted(env),
     shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", nodeEnv === "production" ? 5_000 : 0, 0, 120_000),
     namespace,
     natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),

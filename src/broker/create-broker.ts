@@ -6,8 +6,8 @@
 import moleculer, { type BrokerOptions } from "moleculer";
 import type { Logger } from "pino";
 import { describeError, isTransportFailure } from "./errors.ts";
-import { LogSpanExporter } from "./middlewares/log-spans.ts";
 import { signPackets } from "./middlewares/sign-packets.ts";
+import { traceCalls } from "./middlewares/trace-calls.ts";
 
 const { ServiceBroker } = moleculer;
 export type Broker = InstanceType<typeof ServiceBroker>;
@@ -18,8 +18,8 @@ export interface BrokerSettings {
   natsUrl?: string;
   /** Extra NATS connection options (credentials, TLS). */
   nats?: Record<string, unknown>;
-  /** Log a span per action call, keyed by the request id (TRACING=1). */
-  tracing?: boolean;
+  /** OpenTelemetry spans for every call, on both sides (middlewares/trace-calls.ts). */
+  telemetry?: boolean;
   /** Signs and checks every packet on the bus; required whenever a transporter is used. */
   busSecret?: string;
   logger: Logger;
@@ -42,7 +42,7 @@ export function createBroker(settings: BrokerSettings): Broker {
     // Moleculer's own middlewares in its order but for one swap: the circuit breaker wraps the
     // timeout, so that it sees timeouts (inside it, a slow call only looked like a late success).
     internalMiddlewares: false,
-    middlewares: [...(settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES],
+    middlewares: [...(settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES, ...(settings.telemetry ? [traceCalls()] : [])],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
     // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`
@@ -73,7 +73,7 @@ export function createBroker(settings: BrokerSettings): Broker {
     // Params are validated by each module's handlers with the contract's schemas (see module.ts).
     validator: false,
     metrics: false,
-    tracing: settings.tracing ? { enabled: true, exporter: [new LogSpanExporter(settings.logger.child({ component: "tracing" })) as never] } : false,
+    tracing: false,
     logLevel: settings.logLevel as BrokerOptions["logLevel"],
     logger: {
       type: "Pino",

@@ -3,6 +3,7 @@
  * log through children of this one logger. Secrets are redacted wherever they appear. On a
  * terminal the same lines are written for people instead (time, level, module, message, fields).
  */
+import { trace } from "@opentelemetry/api";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 /** Keys whose values never reach a log, at any depth. */
@@ -68,6 +69,14 @@ export function humanLine(line: string): string {
 /** A terminal shows lines as they come, and for people; volume is no concern there. */
 const humanStdout: DestinationStream = { write: (line: string) => void process.stdout.write(humanLine(line)) };
 
+/** A line logged inside a traced span names it, so logs and traces of one request find each other. */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 export function createLogger(level: string, destination: DestinationStream = process.stdout.isTTY ? humanStdout : bufferedStdout()): Logger {
-  return pino({ level, base: { pid: process.pid }, formatters: { log: (object) => redact(object, 0) as Record<string, unknown> } }, destination);
+  return pino({ level, base: { pid: process.pid }, mixin: traceIds, formatters: { log: (object) => redact(object, 0) as Record<string, unknown> } }, destination);
 }

@@ -10,6 +10,7 @@ import type pg from "pg";
 import type { EventRef, Static } from "./contract-kit.ts";
 import type { DatabaseTarget, ModuleOrm } from "./database.ts";
 import { BORN_CLAIMED_MS, type StagedEvent } from "./events/publisher.ts";
+import { currentTraceParent } from "./events/trace-context.ts";
 
 /** One SQL statement with `$1`-style parameters, named so PostgreSQL parses and plans it once per connection. */
 export interface Statement {
@@ -59,16 +60,16 @@ export async function moduleSql(orm: ModuleOrm, target: DatabaseTarget, schema: 
         wrapped = statement(
           `${change.name}__publishing`,
           `with changed as (${change.text}),
-           staged as (insert into "${schema}".outbox (id, name, payload, request_id, occurred_at, attempts, claimed_until)
-                      select $${n + 1}::uuid, $${n + 2}, $${n + 3}::jsonb, $${n + 4}, $${n + 5}::timestamptz, 0, $${n + 6}::timestamptz
+           staged as (insert into "${schema}".outbox (id, name, payload, request_id, occurred_at, attempts, claimed_until, trace_parent)
+                      select $${n + 1}::uuid, $${n + 2}, $${n + 3}::jsonb, $${n + 4}, $${n + 5}::timestamptz, 0, $${n + 6}::timestamptz, $${n + 7}
                       where exists (select 1 from changed))
            select * from changed`,
         );
         withEvent.set(change.name, wrapped);
       }
-      const staged: StagedEvent = { id: randomUUID(), name: event.name, payload, requestId, occurredAt: new Date() };
+      const staged: StagedEvent = { id: randomUUID(), name: event.name, payload, requestId, occurredAt: new Date(), traceParent: currentTraceParent() };
       const claimedUntil = new Date(staged.occurredAt.getTime() + BORN_CLAIMED_MS);
-      const rows = await run(wrapped, [...params, staged.id, staged.name, JSON.stringify(staged.payload), staged.requestId, staged.occurredAt.toISOString(), claimedUntil.toISOString()]);
+      const rows = await run(wrapped, [...params, staged.id, staged.name, JSON.stringify(staged.payload), staged.requestId, staged.occurredAt.toISOString(), claimedUntil.toISOString(), staged.traceParent ?? null]);
       if (rows.length > 0) handOff([staged]);
       return rows as never;
     },

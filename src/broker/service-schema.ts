@@ -13,6 +13,7 @@ import { actionDuration, eventsHandled } from "./metrics.ts";
 import { batcher } from "./batcher.ts";
 import { handleBatch } from "./events/inbox.ts";
 import { publisherFor, type StagedEvent } from "./events/publisher.ts";
+import { handledWithin } from "./events/trace-context.ts";
 import type { EventEnvelope } from "./events/transport.ts";
 import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
@@ -155,8 +156,10 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handl
   const handle = batcher(async (envelopes: EventEnvelope[]) => {
     const outcome = await handleBatch(runtime.orm, name, name, envelopes, async (envelope, em, staged) => {
       const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
-      const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, staged);
-      await (byEvent.get(envelope.name) as Subscription).handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
+      await handledWithin(envelope, name, async () => {
+        const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, staged);
+        await (byEvent.get(envelope.name) as Subscription).handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
+      });
     });
     runtime.relay.handOff(outcome.staged);
     return outcome.results;

@@ -65,6 +65,8 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser("text/plain");
 
+  // First, so that every later hook and handler runs inside the request's span.
+  if (config.telemetry) await app.register((await import("../telemetry.ts")).fastifyTracing.plugin());
   await app.register(accessLogPlugin);
   await app.register(errorsPlugin);
   await app.register(notFoundPlugin);

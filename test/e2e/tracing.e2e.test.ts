@@ -1,25 +1,75 @@
 /**
- * One request, followed across the modules of a split deployment: with TRACING=1 every process logs
- * its spans, and those of a checkout (gateway → orders → catalog, inventory) carry the request's
- * x-request-id as their trace id, chained by parent span ids.
+ * One checkout, followed across the processes of a split deployment with OpenTelemetry: every
+ * process exports its spans over OTLP (the standard OTEL_* settings) to a receiver this test runs,
+ * and they form one trace, continuing the caller's `traceparent`: the gateway's request, the broker
+ * calls on both sides, the SQL statements, and the durable events to payments and back. Log lines
+ * written inside a span name its trace and span.
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { spawnSplit, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { ADMIN, freePort, NATS_URL } from "../support/topology.ts";
 import { client } from "./http.ts";
 
+/** A span as OTLP/JSON carries it, with the service that sent it. */
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+  links: { traceId: string; spanId: string }[];
+}
+
+const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
+
 let processes: BazaarProcess[] = [];
 let db: TestDatabase;
 let dataDir: string;
 let baseUrl: string;
+let receiver: Server;
+const spans: ReceivedSpan[] = [];
 const lines: Record<string, unknown>[] = [];
 
+type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+const valueOf = (value: AnyValue) => value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
+const attributesOf = (list: { key: string; value: AnyValue }[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
+
+/** An OTLP/HTTP endpoint (JSON encoding) that keeps every span it receives. */
+async function startReceiver(): Promise<string> {
+  receiver = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    request.on("end", () => {
+      if (request.url === "/v1/traces") {
+        const payload = JSON.parse(body) as { resourceSpans: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeSpans: { spans: any[] }[] }[] };
+        for (const resourceSpans of payload.resourceSpans) {
+          const service = String(attributesOf(resourceSpans.resource.attributes)["service.name"]);
+          for (const scope of resourceSpans.scopeSpans) {
+            for (const span of scope.spans) {
+              spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined, name: span.name, kind: span.kind, attributes: attributesOf(span.attributes), links: span.links ?? [] });
+            }
+          }
+        }
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end("{}");
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => receiver.listen(port, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
 beforeAll(async () => {
+  const endpoint = await startReceiver();
   db = await createTestDatabase("tracing");
   dataDir = await mkdtemp(path.join(tmpdir(), "bazaar-tracing-"));
   const port = await freePort();
@@ -27,7 +77,6 @@ beforeAll(async () => {
   processes = spawnSplit(
     {
       NODE_ENV: "test",
-      TRACING: "1",
       LOG_LEVEL: "info",
       PORT: String(port),
       DATA_DIR: dataDir,
@@ -36,6 +85,10 @@ beforeAll(async () => {
       BUS_NAMESPACE: `trace-${randomBytes(4).toString("hex")}`,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      // Batches go out every 200 ms instead of every 5 s.
+      OTEL_BSP_SCHEDULE_DELAY: "200",
     },
     "pipe",
   );
@@ -58,42 +111,72 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await stopAll(processes);
+  await new Promise((resolve) => receiver?.close(resolve));
   await rm(dataDir, { recursive: true, force: true });
   await db?.drop();
 });
 
-describe("tracing a checkout across processes", () => {
-  it("logs the spans of every module the request reached under its x-request-id", async () => {
+describe("OpenTelemetry traces of a checkout across processes", () => {
+  it("send one trace, continuing the caller's, with spans from the gateway and every module the order passed through", async () => {
     const api = client(() => baseUrl);
     const admin = (await api("POST", "/v1/auth/login", { body: ADMIN })).body.accessToken;
     const product = await api("POST", "/v1/products", { token: admin, body: { sku: `T-${randomUUID().slice(0, 8)}`, name: "Traced", priceCents: 5, currency: "EUR" } });
     await api("PUT", `/v1/inventory/${product.body.id}`, { token: admin, body: { available: 3 } });
-    const requestId = `trace-${randomUUID()}`;
+
+    const traceId = randomBytes(16).toString("hex");
+    const callerSpanId = randomBytes(8).toString("hex");
     const placed = await api("POST", "/v1/orders", {
       token: admin,
-      headers: { "x-request-id": requestId },
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
       body: { items: [{ productId: product.body.id, quantity: 1 }], paymentToken: "tok_visa" },
     });
     expect(placed.status).toBe(201);
+    const requestId = placed.headers.get("x-request-id");
+    expect(requestId).toBeTruthy();
+    await vi.waitFor(async () => expect((await api("GET", `/v1/orders/${placed.body.id}`, { token: admin })).body.status).toBe("paid"), { timeout: 15_000 });
+
+    const services = ["bazaar-gateway", "bazaar-orders", "bazaar-catalog", "bazaar-inventory", "bazaar-payments"];
+    const ofTrace = () => spans.filter((span) => span.traceId === traceId);
     await vi.waitFor(() => {
-      const spans = lines.filter((line) => line.msg === "span" && line.traceId === requestId);
-      const where = Object.fromEntries(spans.map((span) => [span.span, span.process]));
-      expect(where).toMatchObject({
-        "action 'orders.placeOrder'": "orders",
-        "action 'catalog.getProducts'": "catalog",
-        "action 'inventory.reserveStock'": "inventory",
-      });
-    }, { timeout: 10_000 });
-    const spans = lines.filter((line) => line.msg === "span" && line.traceId === requestId);
-    // One tree: orders' span is the root, and the calls it made hang below it, in other processes.
-    const root = spans.find((span) => span.span === "action 'orders.placeOrder'");
-    expect(root?.parentSpanId).toBeNull();
-    for (const child of ["action 'catalog.getProducts'", "action 'inventory.reserveStock'"]) {
-      expect(spans.find((span) => span.span === child)?.parentSpanId).toBe(root?.spanId);
+      const seen = new Set(ofTrace().map((span) => span.service));
+      for (const service of services) expect(seen.has(service), service).toBe(true);
+      expect(ofTrace().some((span) => span.service === "bazaar-payments" && span.kind === SPAN_KIND.consumer)).toBe(true);
+    }, { timeout: 15_000, interval: 200 });
+    const trace = ofTrace();
+
+    // The gateway's request span continues the caller's span and names the request id.
+    const request = trace.find((span) => span.service === "bazaar-gateway" && span.kind === SPAN_KIND.server) as ReceivedSpan;
+    expect(request.parentSpanId).toBe(callerSpanId);
+    expect(request.attributes["bazaar.request_id"]).toBe(requestId);
+
+    // Broker calls on both sides: orders' placeOrder serves the gateway's call, and calls catalog and inventory.
+    const byId = new Map(trace.map((span) => [span.spanId, span]));
+    const parentOf = (span: ReceivedSpan | undefined) => (span?.parentSpanId ? byId.get(span.parentSpanId) : undefined);
+    const serving = (service: string, action: string) => trace.find((span) => span.service === service && span.kind === SPAN_KIND.server && span.name === action);
+    const placeOrder = serving("bazaar-orders", "orders.placeOrder");
+    expect(parentOf(placeOrder)).toMatchObject({ service: "bazaar-gateway", kind: SPAN_KIND.client, name: "orders.placeOrder" });
+    for (const [service, action] of [["bazaar-catalog", "catalog.getProducts"], ["bazaar-inventory", "inventory.reserveStock"]] as const) {
+      const served = serving(service, action);
+      expect(parentOf(served), action).toMatchObject({ service: "bazaar-orders", kind: SPAN_KIND.client });
+      expect(parentOf(parentOf(served))?.spanId, action).toBe(placeOrder?.spanId);
     }
-    // The request id also reaches the gateway's request log.
-    await vi.waitFor(() =>
-      expect(lines.some((line) => line.process === "gateway" && line.requestId === requestId && line.msg === "request completed")).toBe(true),
-    );
+
+    // Each SQL statement is a span, under the call that ran it.
+    const sql = trace.filter((span) => span.attributes["db.system.name"] === "postgresql" || span.attributes["db.system"] === "postgresql");
+    expect(sql.some((span) => span.service === "bazaar-inventory" && parentOf(span)?.name === "inventory.reserveStock")).toBe(true);
+
+    // The durable event: payments handles orders.order.placed in the producer's trace, linked to the span that staged it.
+    const consumed = trace.find((span) => span.service === "bazaar-payments" && span.kind === SPAN_KIND.consumer && span.name === "orders.order.placed process") as ReceivedSpan;
+    expect(consumed).toBeDefined();
+    const producer = byId.get(consumed.links[0]?.spanId as string);
+    expect(producer?.service).toBe("bazaar-orders");
+    expect(consumed.parentSpanId).toBe(producer?.spanId);
+
+    // Log lines written inside the request's spans name the trace and the span.
+    await vi.waitFor(() => {
+      const traced = lines.filter((line) => line.trace_id === traceId);
+      expect(traced.some((line) => line.process === "gateway" && line.msg === "request completed")).toBe(true);
+      for (const line of traced) expect(byId.has(line.span_id as string) || line.process === "gateway").toBe(true);
+    }, { timeout: 5_000 });
   });
 });

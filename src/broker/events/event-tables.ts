@@ -21,6 +21,7 @@ export function eventEntities() {
       publishedAt: p.datetime(3).nullable(),
       deadAt: p.datetime(3).nullable(),
       lastError: p.text().nullable(),
+      traceParent: p.string().nullable(),
     },
   });
   const Inbox = defineEntity({
@@ -36,7 +37,7 @@ export function eventEntities() {
 }
 export type OutboxRow = InferEntity<ReturnType<typeof eventEntities>["Outbox"]>;
 
-/** Include in a module's migrations (first) to give it an outbox and an inbox. */
+/** Include in a module's migrations (first, then AddTraceParent) to give it an outbox and an inbox. */
 export class CreateEventTables extends Migration {
   override up(): void {
     this.addSql(`
@@ -60,5 +61,12 @@ export class CreateEventTables extends Migration {
         handled_at timestamptz(3) not null,
         primary key (event_id, consumer)
       )`);
+  }
+}
+
+/** The outbox keeps the trace of the change that staged each event (events/trace-context.ts). */
+export class AddTraceParent extends Migration {
+  override up(): void {
+    this.addSql("alter table outbox add column trace_parent varchar(55)");
   }
 }

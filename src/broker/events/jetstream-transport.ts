@@ -102,6 +102,8 @@ export class JetStreamTransport implements EventTransport {
     const data = codec.encode(envelope);
     const h = headers();
     h.set(SIGNATURE_HEADER, signatureOf(this.#secret, data));
+    // For tools on the bus; subscribers trust only the signed copy in the envelope.
+    if (envelope.traceParent) h.set("traceparent", envelope.traceParent);
     try {
       await this.#js.publish(this.subjectOf(envelope.name), data, { msgID: envelope.id, headers: h });
     } catch (error) {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { EventRef, Static } from "../contract-kit.ts";
 import type { ModuleEntityManager } from "../database.ts";
 import type { eventEntities } from "./event-tables.ts";
+import { currentTraceParent } from "./trace-context.ts";
 
 export type Publish = <E extends EventRef>(event: E, payload: Static<E["payload"]>) => void;
 
@@ -13,6 +14,7 @@ export interface StagedEvent {
   payload: unknown;
   requestId: string | null;
   occurredAt: Date;
+  traceParent?: string;
 }
 
 /**
@@ -28,8 +30,8 @@ export const BORN_CLAIMED_MS = 10_000;
  */
 export function publisherFor(em: ModuleEntityManager, outbox: ReturnType<typeof eventEntities>["Outbox"], requestId: string | null, staged: StagedEvent[]): Publish {
   return (event, payload) => {
-    const row: StagedEvent = { id: randomUUID(), name: event.name, payload, requestId, occurredAt: new Date() };
-    em.create(outbox, { ...row, attempts: 0, claimedUntil: new Date(row.occurredAt.getTime() + BORN_CLAIMED_MS) });
+    const row: StagedEvent = { id: randomUUID(), name: event.name, payload, requestId, occurredAt: new Date(), traceParent: currentTraceParent() };
+    em.create(outbox, { ...row, traceParent: row.traceParent ?? null, attempts: 0, claimedUntil: new Date(row.occurredAt.getTime() + BORN_CLAIMED_MS) });
     staged.push(row);
   };
 }

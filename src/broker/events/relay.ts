@@ -59,6 +59,7 @@ interface Outgoing {
   requestId: string | null;
   occurredAt: Date;
   attempts: number;
+  traceParent?: string | undefined;
 }
 
 interface ClaimedRow {
@@ -68,6 +69,7 @@ interface ClaimedRow {
   request_id: string | null;
   occurred_at: Date | string;
   attempts: number;
+  trace_parent: string | null;
 }
 
 export class OutboxRelay {
@@ -183,11 +185,11 @@ export class OutboxRelay {
          select id from "${this.#schema}".outbox
          where published_at is null and dead_at is null and (claimed_until is null or claimed_until < now())
          order by occurred_at limit ? for update skip locked)
-       returning id, name, payload, request_id, occurred_at, attempts`,
+       returning id, name, payload, request_id, occurred_at, attempts, trace_parent`,
       [leaseS, batchSize],
     );
     return rows
-      .map((row) => ({ id: row.id, name: row.name, payload: row.payload, requestId: row.request_id, occurredAt: new Date(row.occurred_at), attempts: row.attempts }))
+      .map((row) => ({ id: row.id, name: row.name, payload: row.payload, requestId: row.request_id, occurredAt: new Date(row.occurred_at), attempts: row.attempts, traceParent: row.trace_parent ?? undefined }))
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   }
 
@@ -226,5 +228,5 @@ function placeholders(values: unknown[]): string {
 }
 
 function toEnvelope(row: Outgoing): EventEnvelope {
-  return { id: row.id, name: row.name, payload: row.payload, occurredAt: row.occurredAt.toISOString(), requestId: row.requestId };
+  return { id: row.id, name: row.name, payload: row.payload, occurredAt: row.occurredAt.toISOString(), requestId: row.requestId, ...(row.traceParent ? { traceParent: row.traceParent } : {}) };
 }

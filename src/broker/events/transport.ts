@@ -10,6 +10,8 @@ export interface EventEnvelope {
   payload: unknown;
   occurredAt: string;
   requestId: string | null;
+  /** The W3C `traceparent` of the change that staged the event, when it was traced. */
+  traceParent?: string;
 }
 
 /** The transport itself could not take the event (e.g. NATS is down): not the event's fault. */

@@ -1,0 +1,37 @@
+/**
+ * A durable event carries the trace of the change that staged it: the producer's W3C `traceparent`
+ * is stored with the outbox row and travels in the envelope (and in JetStream's headers); each
+ * subscriber handles the event in a span of that trace, linked to the producer's span. Without
+ * OpenTelemetry running, the API answers nothing and this costs next to nothing.
+ */
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Link } from "@opentelemetry/api";
+
+const tracer = trace.getTracer("bazaar-events");
+
+/** The active span's `traceparent`, to store with an event staged now; undefined outside any trace. */
+export function currentTraceParent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** Runs a subscriber's effect for one event in a consumer span of the producer's trace. */
+export async function handledWithin<T>(event: { name: string; id: string; traceParent?: string | undefined }, consumer: string, work: () => Promise<T>): Promise<T> {
+  const producer = event.traceParent ? propagation.extract(context.active(), { traceparent: event.traceParent }) : context.active();
+  const producerSpan = trace.getSpanContext(producer);
+  const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
+  const span = tracer.startSpan(`${event.name} process`, {
+    kind: SpanKind.CONSUMER,
+    links,
+    attributes: { "messaging.system": "bazaar", "messaging.operation.type": "process", "messaging.destination.name": event.name, "messaging.message.id": event.id, "messaging.consumer.group.name": consumer },
+  }, producer);
+  try {
+    return await context.with(trace.setSpan(producer, span), work);
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
