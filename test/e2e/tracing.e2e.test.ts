@@ -2,8 +2,8 @@
  * One checkout, followed across the processes of a split deployment with OpenTelemetry: every
  * process exports its spans over OTLP (the standard OTEL_* settings) to a receiver this test runs,
  * and they form one trace, continuing the caller's `traceparent`: the gateway's request, the broker
- * calls on both sides, the SQL statements, and the durable events to payments and back. Log lines
- * written inside a span name its trace and span.
+ * calls on both sides, the SQL statements, the durable event to payments, the charge, and the events
+ * back to orders and on to inventory. Log lines written inside a span name its trace and span.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -140,7 +140,8 @@ describe("OpenTelemetry traces of a checkout across processes", () => {
     await vi.waitFor(() => {
       const seen = new Set(ofTrace().map((span) => span.service));
       for (const service of services) expect(seen.has(service), service).toBe(true);
-      expect(ofTrace().some((span) => span.service === "bazaar-payments" && span.kind === SPAN_KIND.consumer)).toBe(true);
+      // Through to `paid`: the capture continues the order's trace, back to orders and on to inventory.
+      expect(ofTrace().some((span) => span.service === "bazaar-inventory" && span.name === "orders.order.paid process")).toBe(true);
     }, { timeout: 15_000, interval: 200 });
     const trace = ofTrace();
 
@@ -171,6 +172,12 @@ describe("OpenTelemetry traces of a checkout across processes", () => {
     const producer = byId.get(consumed.links[0]?.spanId as string);
     expect(producer?.service).toBe("bazaar-orders");
     expect(consumed.parentSpanId).toBe(producer?.spanId);
+
+    // The payment is charged in the order's trace, and its capture comes back to orders in it too.
+    const charge = trace.find((span) => span.service === "bazaar-payments" && span.name === "payments.charge");
+    expect(charge?.parentSpanId).toBe(consumed.spanId);
+    const captured = trace.find((span) => span.service === "bazaar-orders" && span.name === "payments.payment.captured process") as ReceivedSpan;
+    expect(byId.get(captured.links[0]?.spanId as string)?.service).toBe("bazaar-payments");
 
     // Log lines written inside the request's spans name the trace and the span.
     await vi.waitFor(() => {

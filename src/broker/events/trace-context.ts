@@ -35,3 +35,28 @@ export async function handledWithin<T>(event: { name: string; id: string; traceP
     span.end();
   }
 }
+
+const within = (traceParent: string | null | undefined) => (traceParent ? propagation.extract(context.active(), { traceparent: traceParent }) : context.active());
+
+/**
+ * Runs background work that carries on a traced change (a payment charged after its order was
+ * placed) as a span of that change's trace; events it stages then stay in the trace too.
+ */
+export async function continuingTrace<T>(traceParent: string | null | undefined, name: string, work: () => Promise<T>): Promise<T> {
+  const parent = within(traceParent);
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), work);
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Runs `work` (e.g. staging an event) as part of the trace `traceParent` names. */
+export function inTrace<T>(traceParent: string | null | undefined, work: () => T): T {
+  return context.with(within(traceParent), work);
+}

@@ -29,11 +29,15 @@ async function traced<T>(span: Span, work: () => Promise<T>): Promise<T> {
   }
 }
 
+const isHealthProbe = (action: string) => action.endsWith(".health");
+
 export function traceCalls(): Middleware {
   return {
     name: "TraceCalls",
     call(next: Call): Call {
       return (actionName, params, opts = {}) => {
+        // Readiness probes call every module's health action every few seconds: no trace wants those.
+        if (isHealthProbe(actionName)) return next(actionName, params, opts);
         const span = tracer.startSpan(actionName, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "moleculer", "rpc.method": actionName } });
         const active = trace.setSpan(context.active(), span);
         const carrier: Record<string, string> = {};
@@ -42,6 +46,7 @@ export function traceCalls(): Middleware {
       };
     },
     localAction(next: (ctx: Context) => Promise<unknown>, action: { name: string }) {
+      if (isHealthProbe(action.name)) return next;
       return (ctx: Context) => {
         const parent = propagation.extract(context.active(), ctx.meta as Record<string, unknown>);
         const span = tracer.startSpan(action.name, {

@@ -6,6 +6,7 @@
  * placed or cancelled (see payments.service.ts) and again when a retry it scheduled falls due.
  */
 import type { NextDue } from "../../../broker/background.ts";
+import { continuingTrace, inTrace } from "../../../broker/events/trace-context.ts";
 import { counter } from "../../../broker/metrics.ts";
 import type { ModuleRuntime } from "../../../broker/module.ts";
 import { isoTimestamp, statement } from "../../../broker/module-sql.ts";
@@ -23,6 +24,7 @@ interface Payment {
   status: PaymentStatus;
   attempts: number;
   createdAt: string;
+  traceParent: string | null;
 }
 
 /** Takes due rows for a while, so that no other instance works on them meanwhile; one statement. */
@@ -32,7 +34,7 @@ const LEASE = statement(
    where p.id in (select id from payments.payments where status in ('pending', 'refunding') and next_attempt_at <= now()
                   order by next_attempt_at limit $2 for update skip locked)
    returning p.id, p.order_id as "orderId", p.amount_cents::float8 as "amountCents", p.currency, p.payment_token as "paymentToken",
-             p.status, p.attempts, ${isoTimestamp("p.created_at")} as "createdAt"`,
+             p.status, p.attempts, ${isoTimestamp("p.created_at")} as "createdAt", p.trace_parent as "traceParent"`,
 );
 const BATCH = 100;
 const outcomes = counter("bazaar_payments_total", "Payment outcomes: captured, declined, refunded", ["outcome"]);
@@ -52,8 +54,9 @@ export async function settlePayments(runtime: ModuleRuntime, provider: Simulated
       due.map(async (payment) => {
         try {
           // The payment's id is the provider's idempotency key: a charge asked again is not made again.
-          if (payment.status === "pending") answers.push({ payment, outcome: await withinLease(runtime, provider.charge(payment.id, payment.paymentToken)) });
-          else answers.push({ payment, outcome: (await withinLease(runtime, provider.refund(payment.id, payment.paymentToken)), "refunded") });
+          // In the order's trace: the charge, and the event its outcome stages (see record).
+          if (payment.status === "pending") answers.push({ payment, outcome: await continuingTrace(payment.traceParent, "payments.charge", () => withinLease(runtime, provider.charge(payment.id, payment.paymentToken))) });
+          else answers.push({ payment, outcome: (await continuingTrace(payment.traceParent, "payments.refund", () => withinLease(runtime, provider.refund(payment.id, payment.paymentToken))), "refunded") });
         } catch (error) {
           await retryOrGiveUp(runtime, payment, error, next);
         }
@@ -115,13 +118,17 @@ async function record(runtime: ModuleRuntime, answers: Answer[], next: Due): Pro
     if ((await move(late, "voided", "status = 'refunding', attempts = 0, next_attempt_at = now()")).size > 0) dueIn(next, 0);
     for (const { payment, outcome } of answers) {
       const { id: paymentId, orderId } = payment;
-      if (outcome === "captured" && captured.has(paymentId)) {
-        publish(Payments.events["payments.payment.captured"], { paymentId, orderId, amountCents: payment.amountCents, currency: payment.currency });
-      } else if (outcome === "declined" && declined.has(paymentId)) {
-        publish(Payments.events["payments.payment.declined"], { paymentId, orderId, reason: "declined" });
-      } else if (outcome === "refunded" && refunded.has(paymentId)) {
-        publish(Payments.events["payments.payment.refunded"], { paymentId, orderId });
-      } else continue;
+      const published = inTrace(payment.traceParent, () => {
+        if (outcome === "captured" && captured.has(paymentId)) {
+          publish(Payments.events["payments.payment.captured"], { paymentId, orderId, amountCents: payment.amountCents, currency: payment.currency });
+        } else if (outcome === "declined" && declined.has(paymentId)) {
+          publish(Payments.events["payments.payment.declined"], { paymentId, orderId, reason: "declined" });
+        } else if (outcome === "refunded" && refunded.has(paymentId)) {
+          publish(Payments.events["payments.payment.refunded"], { paymentId, orderId });
+        } else return false;
+        return true;
+      });
+      if (!published) continue;
       outcomes.inc({ outcome });
     }
   });
@@ -139,7 +146,7 @@ async function retryOrGiveUp(runtime: ModuleRuntime, payment: Payment, error: un
     if (current.status === "pending" && now.getTime() >= windowEnds) {
       Object.assign(current, { status: "declined", attempts, lastError: error.message, updatedAt: now });
       outcomes.inc({ outcome: "declined" });
-      publish(Payments.events["payments.payment.declined"], { paymentId: current.id, orderId: current.orderId, reason: "provider_unavailable" });
+      inTrace(payment.traceParent, () => publish(Payments.events["payments.payment.declined"], { paymentId: current.id, orderId: current.orderId, reason: "provider_unavailable" }));
       return;
     }
     const delayMs = Math.min(500 * 2 ** Math.min(attempts, 10), 30_000);
