@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { createBroker, type Broker } from "./create-broker.ts";
 import { AppError } from "./errors.ts";
@@ -48,5 +49,14 @@ describe("the circuit breaker", () => {
     expect(outcomes).toContain("RequestTimeoutError");
     // The open breaker takes the only endpoint out of rotation.
     expect(await outcome(b, "good")).toBe("ServiceNotAvailableError");
+  });
+});
+
+describe("node ids", () => {
+  it("differ on every start of the same process, so a restarted container is a new node on the bus", () => {
+    const settings = { namespace: "ids", logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 50, heartbeatIntervalS: 2, heartbeatTimeoutS: 6 };
+    const [first, second] = [createBroker(settings), createBroker(settings)];
+    expect(first.nodeID).not.toBe(second.nodeID);
+    expect(first.nodeID.startsWith(`${hostname()}-${process.pid}-`)).toBe(true);
   });
 });

@@ -3,6 +3,8 @@
  * transporter otherwise; the same services run on either. Moleculer's defaults leave timeouts,
  * breaker and tracking off and notice a dead node only after 15 s: each is set deliberately here.
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import moleculer, { type BrokerOptions } from "moleculer";
 import type { Logger } from "pino";
 import { describeError, isTransportFailure } from "./errors.ts";
@@ -36,7 +38,9 @@ export function createBroker(settings: BrokerSettings): Broker {
   if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to sign its packets");
   const options: BrokerOptions = {
     namespace: settings.namespace,
-    nodeID: settings.nodeID,
+    // Moleculer's default is hostname-pid, the same for a container restarted (pid 1 again): the
+    // random part makes each start a new node, so packets recorded for the previous one reach no one.
+    nodeID: settings.nodeID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     // `servers`, not `url`: given a url, Moleculer 0.15 overwrites user and pass with the url's own (none).
     transporter: settings.natsUrl ? { type: "NATS", options: { servers: settings.natsUrl.split(","), ...settings.nats } } : null,
     // Moleculer's own middlewares in its order but for one swap: the circuit breaker wraps the

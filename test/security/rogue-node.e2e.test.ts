@@ -5,10 +5,11 @@
  * node's id, a forged durable event. Nothing changes, and the deployment keeps serving.
  */
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import moleculer from "moleculer";
 import { connect, JSONCodec } from "nats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createBroker } from "../../src/broker/create-broker.ts";
+import { createLogger } from "../../src/broker/logger.ts";
 import { client } from "../e2e/http.ts";
 import { ADMIN, NATS_URL, startSplit, type SplitTopology } from "../support/topology.ts";
 
@@ -38,6 +39,19 @@ async function rogue(nodeID?: string) {
   return broker;
 }
 
+/** The node id of the process running `service`, as a legitimate member of the bus sees it (ids change on every start). */
+async function nodeRunning(service: string): Promise<string> {
+  const member = createBroker({ namespace: topology.namespace, natsUrl: NATS_URL, busSecret: await topology.busSecret(), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 2_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
+  await member.start();
+  try {
+    const find = () => (member.registry.getNodeList({ onlyAvailable: true, withServices: true }) as unknown as { id: string; services: { name: string }[] }[]).find((node) => node.services.some((s) => s.name === service))?.id;
+    await vi.waitFor(() => expect(find()).toBeDefined(), { timeout: 5_000 });
+    return find() as string;
+  } finally {
+    await member.stop();
+  }
+}
+
 const admin = { id: randomUUID(), roles: ["admin"] };
 
 describe("a rogue process on the bus without the bus secret", () => {
@@ -58,7 +72,7 @@ describe("a rogue process on the bus without the bus secret", () => {
   });
 
   it("cannot take over another node's id with forged INFO packets", async () => {
-    const catalogNode = `${hostname()}-${topology.pids().get("catalog")}`;
+    const catalogNode = await nodeRunning("catalog");
     const impostor = await rogue(catalogNode);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await impostor.stop();

@@ -28,8 +28,6 @@ export interface SplitTopology extends Topology {
   namespace: string;
   /** The development bus secret the processes share (what a legitimate member signs with). */
   busSecret(): Promise<string>;
-  /** Process ids by name (module or "gateway"), as Moleculer's node ids end with them. */
-  pids(): Map<string, number>;
   /** Kills one process (a module name, "gateway", or a name `add…` answered) and answers its exit code once it is gone. */
   kill(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts a killed process again with the same settings. */
@@ -131,7 +129,6 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name:
     db,
     namespace,
     busSecret: () => readFile(path.join(launch.dataDir, "keys/bus-secret"), "utf8"),
-    pids: () => new Map([...processes].map(([name, process]) => [name, process.child.pid as number])),
     async kill(name, signal = "SIGKILL") {
       const process = processes.get(name);
       if (!process) throw new Error(`no process ${name}`);

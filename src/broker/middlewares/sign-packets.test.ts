@@ -3,16 +3,16 @@ import { createLogger } from "../logger.ts";
 import { signPackets } from "./sign-packets.ts";
 
 type Hooks = {
-  created(broker: { nodeID: string }): void;
+  created(broker: { nodeID: string; namespace: string }): void;
   transporterSend(next: (topic: string, data: Buffer) => Promise<void>): (topic: string, data: Buffer, meta: unknown) => Promise<void>;
   transporterReceive(next: (cmd: string, data: Buffer) => unknown): (cmd: string, data: Buffer, s: unknown) => unknown;
 };
 
 const SECRET = "bus-secret-for-tests-at-least-32-chars";
 
-function node(nodeID: string, secret = SECRET) {
-  const hooks = signPackets(secret, createLogger("silent")) as unknown as Hooks;
-  hooks.created({ nodeID });
+function node(nodeID: string, secret = SECRET, options: { namespace?: string; clock?: () => number } = {}) {
+  const hooks = signPackets(secret, createLogger("silent"), options.clock) as unknown as Hooks;
+  hooks.created({ nodeID, namespace: options.namespace ?? "bazaar" });
   const sent: Buffer[] = [];
   const received: string[] = [];
   const send = hooks.transporterSend(async (_topic, data) => void sent.push(data));
@@ -49,5 +49,29 @@ describe("signed packets", () => {
     b.receive("HEARTBEAT", heartbeat);
     c.receive("HEARTBEAT", heartbeat);
     expect([b.received, c.received]).toEqual([['HEARTBEAT:{"cpu":1}'], ['HEARTBEAT:{"cpu":1}']]);
+  });
+
+  it("are refused in another namespace that shares the secret", async () => {
+    const packet = await node("a").send("MOL-bazaar.REQ.b", '{"action":"x"}');
+    const elsewhere = node("b", SECRET, { namespace: "staging" });
+    elsewhere.receive("REQ", packet);
+    expect(elsewhere.received).toEqual([]);
+  });
+
+  it("are refused when replayed for as long as their timestamp would pass, whatever the sender's clock", async () => {
+    let time = 1_000_000_000_000;
+    const clock = () => time;
+    // The sender's clock runs 20 s ahead: its packets pass the time check until 50 s after they were sent.
+    const ahead = node("a", SECRET, { clock: () => time + 20_000 });
+    const b = node("b", SECRET, { clock });
+    const packet = await ahead.send("MOL-bazaar.REQ.b", '{"action":"x"}');
+    b.receive("REQ", packet);
+    // Other traffic meanwhile, as on a busy bus.
+    for (const seconds of [31, 49]) {
+      time += (seconds - (time - 1_000_000_000_000) / 1000) * 1000;
+      b.receive("REQ", await ahead.send("MOL-bazaar.REQ.b", `{"n":${seconds}}`));
+      b.receive("REQ", packet);
+    }
+    expect(b.received).toEqual(['REQ:{"action":"x"}', 'REQ:{"n":31}', 'REQ:{"n":49}']);
   });
 });

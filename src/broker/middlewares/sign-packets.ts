@@ -1,9 +1,12 @@
 /**
  * Moleculer authenticates no node: any process on the NATS subjects could call any action, or send
  * an INFO packet claiming another node's id. So every packet this deployment sends carries an HMAC,
- * under the deployment's bus secret, of its command, the node it is addressed to, its bytes and a
- * timestamp; a packet received without a valid one (forged, unsigned, stale, replayed, or re-sent
- * to another node or as another command) is dropped before Moleculer reads it.
+ * under the deployment's bus secret, of its namespace, its command, the node it is addressed to, its
+ * bytes and a timestamp; a packet received without a valid one (forged, unsigned, stale, replayed,
+ * or re-sent to another node, as another command or into another namespace sharing the secret) is
+ * dropped before Moleculer reads it. A replay is refused for as long as its timestamp would pass,
+ * whatever the sender's clock; node ids change with every start (create-broker.ts), so a packet
+ * recorded for a node before it restarted is addressed to no one after.
  */
 import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
 import type { Middleware, ServiceBroker } from "moleculer";
@@ -19,29 +22,28 @@ const REMEMBERED_BYTES = 16;
 type Send = (topic: string, data: Buffer, meta: unknown) => Promise<void>;
 type Receive = (cmd: string, data: Buffer, s: unknown) => unknown;
 
-export function signPackets(secret: string, log: Logger): Middleware {
+/** `now` is the clock, for tests of the time checks. */
+export function signPackets(secret: string, log: Logger, now: () => number = Date.now): Middleware {
   // A key object made once: given bytes, every HMAC would first turn them into one.
   const key = createSecretKey(Buffer.from(secret, "utf8"));
-  // MACs seen in the current and the previous generation of 2 × MAX_SKEW_MS each. A packet passes
-  // the time check only within MAX_SKEW_MS of its timestamp, so a replay that could pass it comes
-  // within 2 × MAX_SKEW_MS of the original, and the original is still remembered then.
-  let seen = new Set<string>();
-  let previous = new Set<string>();
-  let rotated = Date.now();
+  // Each MAC seen, until the moment its packet's timestamp stops passing the time check: a replay
+  // that could pass it always finds it here, however far the sender's clock is from ours.
+  const seen = new Map<string, number>();
+  let pruned = now();
   let ownNodeID = "";
+  let namespace = "";
   let dropped = 0;
 
   const mac = (cmd: string, target: string, data: Buffer, time: Buffer) =>
-    createHmac("sha256", key).update(`${cmd}\n${target}\n`).update(data).update(time).digest();
+    createHmac("sha256", key).update(`${namespace}\n${cmd}\n${target}\n`).update(data).update(time).digest();
 
-  const remember = (id: string, now: number): boolean => {
-    if (now - rotated > 2 * MAX_SKEW_MS) {
-      previous = seen;
-      seen = new Set();
-      rotated = now;
+  const remember = (id: string, sentAt: number, at: number): boolean => {
+    if (at - pruned > MAX_SKEW_MS) {
+      for (const [known, until] of seen) if (until < at) seen.delete(known);
+      pruned = at;
     }
-    if (seen.has(id) || previous.has(id)) return false;
-    seen.add(id);
+    if (seen.has(id)) return false;
+    seen.set(id, sentAt + MAX_SKEW_MS);
     return true;
   };
 
@@ -52,20 +54,22 @@ export function signPackets(secret: string, log: Logger): Middleware {
     const given = packet.subarray(packet.length - MAC_BYTES);
     // Addressed to this node, or to everyone (a broadcast arrives on the same command).
     if (!timingSafeEqual(given, mac(cmd, ownNodeID, data, time)) && !timingSafeEqual(given, mac(cmd, "", data, time))) return null;
-    const now = Date.now();
-    if (Math.abs(now - Number(time.readBigUInt64BE())) > MAX_SKEW_MS) return null;
-    return remember(given.toString("latin1", 0, REMEMBERED_BYTES), now) ? data : null;
+    const at = now();
+    const sentAt = Number(time.readBigUInt64BE());
+    if (Math.abs(at - sentAt) > MAX_SKEW_MS) return null;
+    return remember(given.toString("latin1", 0, REMEMBERED_BYTES), sentAt, at) ? data : null;
   };
 
   return {
     name: "SignPackets",
     created(broker: ServiceBroker) {
       ownNodeID = broker.nodeID;
+      namespace = broker.namespace ?? "";
     },
     transporterSend(next: Send): Send {
       return (topic, data, meta) => {
         const time = Buffer.alloc(TIME_BYTES);
-        time.writeBigUInt64BE(BigInt(Date.now()));
+        time.writeBigUInt64BE(BigInt(now()));
         const { cmd, target } = addressOf(topic);
         return next(topic, Buffer.concat([data, time, mac(cmd, target, data, time)]), meta);
       };
