@@ -39,6 +39,8 @@ function networkPolicy(component: string, options: { public: boolean; database: 
   const nats = { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "nats" } } }], ports: [{ port: 4222, protocol: "TCP" }] };
   // PostgreSQL may run in the cluster or be a managed service outside it: the port, wherever it is.
   const database = { ports: [{ port: 5432, protocol: "TCP" }] };
+  // An OpenTelemetry collector, when OTEL_EXPORTER_OTLP_ENDPOINT names one (OTLP over gRPC or HTTP).
+  const collector = { ports: [{ port: 4317, protocol: "TCP" }, { port: 4318, protocol: "TCP" }] };
   const prometheus = { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ port: OPS_PORT, protocol: "TCP" }] };
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -48,7 +50,7 @@ function networkPolicy(component: string, options: { public: boolean; database: 
       podSelector: { matchLabels: labels(component) },
       policyTypes: ["Ingress", "Egress"],
       ingress: options.public ? [{ ports: [{ port: HTTP_PORT, protocol: "TCP" }] }, prometheus] : [prometheus],
-      egress: options.database ? [dns, nats, database] : [dns, nats],
+      egress: options.database ? [dns, nats, database, collector] : [dns, nats, collector],
     },
   };
 }
@@ -93,7 +95,8 @@ function deployment(component: string, container: { env: object[]; envFrom: obje
               livenessProbe: { httpGet: { path: "/health/live", port: container.probePort }, periodSeconds: 10 },
               readinessProbe: { httpGet: { path: "/health/ready", port: container.probePort }, periodSeconds: 5 },
               resources: { requests: { cpu: "100m", memory: container.memory[0] }, limits: { memory: container.memory[1] } },
-              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+              // What the "restricted" Pod Security Standard asks for.
+              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
               // The one writable place: Node's compile cache, which makes a restart quicker.
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
@@ -174,6 +177,8 @@ function natsValues(modules: string[], replicas: number) {
       jetstream: { enabled: true, fileStore: { pvc: { size: "10Gi" } } },
       merge: { max_payload: "<< 1MB >>", authorization: { users } },
     },
+    // The chart's debugging pod would be one more client of the bus; none is needed to run it.
+    natsBox: { enabled: false },
     container: { env: Object.fromEntries(["gateway", ...modules].map((user) => [`${envName(user)}_NATS_PASSWORD`, { valueFrom: { secretKeyRef: { name: "bazaar-nats", key: user } } }])) },
   };
 }

@@ -23,7 +23,8 @@ export interface Config {
   telemetry: boolean;
   /**
    * After SIGTERM, how long readiness answers 503 while everything still serves, so that load
-   * balancers and the other nodes on the bus stop sending work here before it stops.
+   * balancers stop sending requests here before the gateway stops taking them. (The other nodes on
+   * the bus stop calling a module when its broker leaves, which comes after.)
    */
   shutdownDelayMs: number;
   /** Moleculer namespace and JetStream prefix. */

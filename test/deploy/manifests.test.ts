@@ -97,6 +97,9 @@ function render(dir: string): K8sObject[] {
   return objects;
 }
 
+/** What the "restricted" Pod Security Standard asks of every container. */
+const RESTRICTED = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+
 const workloads = (objects: K8sObject[]) => objects.filter((o) => o.kind === "Deployment");
 const envOf = (deployment: K8sObject) => deployment.spec.template.spec.containers[0].env as { name: string; value?: string }[];
 const secretsOf = (deployment: K8sObject) => (deployment.spec.template.spec.containers[0].envFrom as { secretRef?: { name: string } }[]).flatMap((from) => (from.secretRef ? [from.secretRef.name] : []));
@@ -150,6 +153,7 @@ describe("deploy/", () => {
         expect(own.find((o) => o.kind === "PodDisruptionBudget")?.spec.selector.matchLabels).toEqual(selector);
         expect(own.find((o) => o.kind === "NetworkPolicy")?.spec.podSelector.matchLabels).toEqual(selector);
         expect(own.find((o) => o.kind === "HorizontalPodAutoscaler")?.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: component });
+        expect(deployment.spec.template.spec.containers[0].securityContext, component).toEqual(RESTRICTED);
         // The autoscaler owns the count; a fixed one would fight it on every apply.
         expect(deployment.spec.replicas).toBeUndefined();
         expect(envOf(deployment).find((e) => e.name === "MODULES")?.value).toBe(component === "gateway" ? "none" : component);
@@ -173,6 +177,9 @@ describe("deploy/", () => {
       const of = (name: string) => secretsOf(deployments.find((d) => d.metadata.name === name) as K8sObject);
       expect(of("gateway")).not.toContain("bazaar-modules");
       const migrate = base.find((o) => o.kind === "Job") as K8sObject;
+      expect(migrate.spec.template.spec.containers[0].securityContext).toEqual(RESTRICTED);
+      // A Job's template is immutable: each release applies one of its own.
+      expect(migrate.metadata.name).toBe(`bazaar-migrate-${JSON.parse(read("package.json")).version}`);
       expect((migrate.spec.template.spec.containers[0].envFrom as { secretRef: { name: string } }[]).map((from) => from.secretRef.name)).toContain("bazaar-db-admin");
       for (const name of components) expect(of(name)).not.toContain("bazaar-db-admin");
       for (const name of modules) {

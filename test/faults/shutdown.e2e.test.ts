@@ -107,11 +107,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("SIGTERM under a steady checkout load", () => {
   const current: Record<string, string> = { gateway: "gateway", catalog: "catalog", inventory: "inventory", orders: "orders", payments: "payments" };
+  // The gateways running: the first one, until it is the one stopped.
   const gatewayUrls = new Map<string, string>();
 
   for (const kind of Object.keys(current)) {
     it(`stopping a ${kind} process fails no request, exits 0 in time, and every accepted order ends paid`, async () => {
-      gatewayUrls.set("gateway", topology.baseUrl);
+      if (gatewayUrls.size === 0) gatewayUrls.set("gateway", topology.baseUrl);
       const balancer = new Balancer([...gatewayUrls.values()]);
       let successor: string;
       if (kind === "gateway") {
@@ -145,8 +146,8 @@ describe("SIGTERM under a steady checkout load", () => {
       expect(load.outcomes.length).toBeGreaterThan(20);
       const accepted = load.outcomes.map((outcome) => outcome.orderId as string);
       await vi.waitFor(async () => {
-        const [unpaid] = await topology.db.query<{ n: number }>("select count(*)::int as n from orders.orders where id = any($1::uuid[]) and status <> 'paid'", [accepted]);
-        expect(unpaid?.n).toBe(0);
+        const [paid] = await topology.db.query<{ n: number }>("select count(*)::int as n from orders.orders where id = any($1::uuid[]) and status = 'paid'", [accepted]);
+        expect(paid?.n).toBe(new Set(accepted).size);
       }, { timeout: 40_000, interval: 250 });
     }, 90_000);
   }

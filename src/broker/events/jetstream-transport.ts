@@ -63,6 +63,8 @@ export class JetStreamTransport implements EventTransport {
   readonly #redelivery: RedeliverySettings;
   readonly #secret: string;
   readonly #consumers = new Set<ConsumerMessages>();
+  /** Events being handled, in every consumer: close() waits for them. */
+  readonly #handling = new Set<Promise<void>>();
   #closed = false;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger, redelivery: RedeliverySettings, secret: string) {
@@ -165,10 +167,14 @@ export class JetStreamTransport implements EventTransport {
         messages ??= await reopen();
         const inFlight = new Set<Promise<void>>();
         for await (const message of messages) {
-          const handling = handle(message)
+          const handling: Promise<void> = handle(message)
             .catch((error) => this.#log.error({ err: error, consumer: durable }, "could not settle an event; JetStream redelivers it"))
-            .finally(() => inFlight.delete(handling));
+            .finally(() => {
+              inFlight.delete(handling);
+              this.#handling.delete(handling);
+            });
           inFlight.add(handling);
+          this.#handling.add(handling);
           if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
         }
       } catch (error) {
@@ -217,9 +223,11 @@ export class JetStreamTransport implements EventTransport {
     }
   }
 
+  /** Stops taking events, lets the ones being handled finish (and settle), then leaves NATS. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const consumer of this.#consumers) consumer.stop();
+    await Promise.all(this.#handling);
     await this.#nc.drain();
   }
 

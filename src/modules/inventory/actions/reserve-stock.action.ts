@@ -1,5 +1,6 @@
 import { batcher } from "../../../broker/batcher.ts";
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
+import { validationFailed } from "../../../broker/errors.ts";
 import type { ModuleRuntime } from "../../../broker/module.ts";
 import { statement } from "../../../broker/module-sql.ts";
 import { Inventory } from "../contract.ts";
@@ -14,6 +15,8 @@ const RESERVE = statement(
 );
 /** Orders held in one transaction at most: it keeps their products' stock rows locked until it commits. */
 const MAX_BATCH = 64;
+/** SQLSTATEs of a transaction that lost to another one: deadlock detected, serialization failure. */
+const RETRY_ALONE = new Set(["40P01", "40001"]);
 
 interface Outcome {
   orderId: string;
@@ -35,13 +38,20 @@ export function stockReserver(runtime: ModuleRuntime): (params: Params) => Promi
       // One row per order, in the batch's order.
       return await runtime.db.query<Outcome>(RESERVE, [JSON.stringify(orders), expires]);
     } catch (error) {
-      // Whatever failed the batch (a deadlock with another writer, say) is not every order's fault.
-      if (batch.length === 1) return [error as Error];
+      // A deadlock with another writer (a multi-product release, say) is no order's fault: each goes
+      // again alone. Anything else (the database gone, a timeout) would fail them alone as well.
+      if (batch.length === 1 || !RETRY_ALONE.has((error as { code?: string }).code ?? "")) return batch.map(() => error as Error);
       return Promise.all(batch.map(async (one) => (await reserveAll([one]))[0] as Outcome | Error));
     }
   };
   const reserve = batcher(reserveAll, MAX_BATCH);
   return async (params) => {
+    // A product on two lines would be held twice but sold once (commitReservation moves each stock row once).
+    const seen = new Set<string>();
+    params.lines.forEach(({ productId }, index) => {
+      if (seen.has(productId.toLowerCase())) throw validationFailed([{ path: `/lines/${index}/productId`, message: "lists a product that an earlier line already lists" }]);
+      seen.add(productId.toLowerCase());
+    });
     const { orderId, outcome, shortProducts } = await reserve(params);
     if (outcome === "short") throw Inventory.errors.outOfStock.error(undefined, { members: { productIds: (shortProducts ?? "").split(",") } });
     if (outcome === "released") throw Inventory.errors.reservationReleased.error();
