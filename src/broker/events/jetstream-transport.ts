@@ -11,6 +11,8 @@ import type { Logger } from "pino";
 import { TransportUnavailableError, type Delivery, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
+/** How long close() waits for events being handled: within a pod's grace period, with room to spare. */
+const CLOSE_WAIT_MS = 5_000;
 /** Events of one consumer being handled at once (and pulled ahead from the server). */
 const IN_FLIGHT = 64;
 /** Pause before a consumer whose pull failed is opened again. */
@@ -223,11 +225,16 @@ export class JetStreamTransport implements EventTransport {
     }
   }
 
-  /** Stops taking events, lets the ones being handled finish (and settle), then leaves NATS. */
+  /**
+   * Stops taking events, lets the ones being handled finish (and settle) for up to CLOSE_WAIT_MS,
+   * then leaves NATS. One still running after that is redelivered elsewhere, as after a crash.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     for (const consumer of this.#consumers) consumer.stop();
-    await Promise.all(this.#handling);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.#handling), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
     await this.#nc.drain();
   }
 
