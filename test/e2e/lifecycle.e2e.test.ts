@@ -45,6 +45,24 @@ describe("npm start on the embedded database", () => {
     expect(existsSync(path.join(dataDir, "pglite.lock"))).toBe(false);
   });
 
+  it("on SIGTERM answers readiness 503 at once, still serves through SHUTDOWN_DELAY_MS, then exits 0", async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const bazaar = spawnBazaar("draining", { DATA_DIR: dataDir, PORT: String(port), SHUTDOWN_DELAY_MS: "2000" }, "pipe");
+    try {
+      await waitUntilReady(baseUrl);
+      const signalled = Date.now();
+      bazaar.child.kill("SIGTERM");
+      await vi.waitFor(async () => expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(503), { timeout: 1_000, interval: 50 });
+      expect((await fetch(`${baseUrl}/v1/products?limit=1`)).status).toBe(200);
+      expect(Date.now() - signalled).toBeLessThan(2_000);
+      expect(await bazaar.exited).toBe(0);
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(2_000);
+    } finally {
+      await stopAll([bazaar]);
+    }
+  });
+
   it("serves probes and metrics on OPS_PORT in a module process without the gateway", async () => {
     const db = await createTestDatabase("ops");
     const opsPort = await freePort();
