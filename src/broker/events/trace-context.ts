@@ -4,7 +4,7 @@
  * subscriber handles the event in a span of that trace, linked to the producer's span. Without
  * OpenTelemetry running, the API answers nothing and this costs next to nothing.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Link } from "@opentelemetry/api";
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Link, type Span } from "@opentelemetry/api";
 
 const tracer = trace.getTracer("bazaar-events");
 
@@ -15,36 +15,11 @@ export function currentTraceParent(): string | undefined {
   return carrier.traceparent;
 }
 
-/** Runs a subscriber's effect for one event in a consumer span of the producer's trace. */
-export async function handledWithin<T>(event: { name: string; id: string; traceParent?: string | undefined }, consumer: string, work: () => Promise<T>): Promise<T> {
-  const producer = event.traceParent ? propagation.extract(context.active(), { traceparent: event.traceParent }) : context.active();
-  const producerSpan = trace.getSpanContext(producer);
-  const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
-  const span = tracer.startSpan(`${event.name} process`, {
-    kind: SpanKind.CONSUMER,
-    links,
-    attributes: { "messaging.system": "bazaar", "messaging.operation.type": "process", "messaging.destination.name": event.name, "messaging.message.id": event.id, "messaging.consumer.group.name": consumer },
-  }, producer);
-  try {
-    return await context.with(trace.setSpan(producer, span), work);
-  } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
-  }
-}
-
+/** The context of the trace `traceParent` names; the active one when it names none. */
 const within = (traceParent: string | null | undefined) => (traceParent ? propagation.extract(context.active(), { traceparent: traceParent }) : context.active());
 
-/**
- * Runs background work that carries on a traced change (a payment charged after its order was
- * placed) as a span of that change's trace; events it stages then stay in the trace too.
- */
-export async function continuingTrace<T>(traceParent: string | null | undefined, name: string, work: () => Promise<T>): Promise<T> {
-  const parent = within(traceParent);
-  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
+/** Runs `work` as `span`, a child of `parent`, and ends the span with its outcome. */
+async function runAs<T>(span: Span, parent: Context, work: () => Promise<T>): Promise<T> {
   try {
     return await context.with(trace.setSpan(parent, span), work);
   } catch (error) {
@@ -54,6 +29,28 @@ export async function continuingTrace<T>(traceParent: string | null | undefined,
   } finally {
     span.end();
   }
+}
+
+/** Runs a subscriber's effect for one event in a consumer span of the producer's trace. */
+export function handledWithin<T>(event: { name: string; id: string; traceParent?: string | undefined }, consumer: string, work: () => Promise<T>): Promise<T> {
+  const producer = within(event.traceParent);
+  const producerSpan = trace.getSpanContext(producer);
+  const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
+  const span = tracer.startSpan(`${event.name} process`, {
+    kind: SpanKind.CONSUMER,
+    links,
+    attributes: { "messaging.system": "bazaar", "messaging.operation.type": "process", "messaging.destination.name": event.name, "messaging.message.id": event.id, "messaging.consumer.group.name": consumer },
+  }, producer);
+  return runAs(span, producer, work);
+}
+
+/**
+ * Runs background work that carries on a traced change (a payment charged after its order was
+ * placed) as a span of that change's trace; events it stages then stay in the trace too.
+ */
+export function continuingTrace<T>(traceParent: string | null | undefined, name: string, work: () => Promise<T>): Promise<T> {
+  const parent = within(traceParent);
+  return runAs(tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent), parent, work);
 }
 
 /** Runs `work` (e.g. staging an event) as part of the trace `traceParent` names. */
