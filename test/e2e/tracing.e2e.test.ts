@@ -136,6 +136,9 @@ describe.each(["split over NATS", "one process"])("OpenTelemetry traces of a che
     const product = await api("POST", "/v1/products", { token: admin, body: { sku: `T-${randomUUID().slice(0, 8)}`, name: "Traced", priceCents: 5, currency: "EUR" } });
     await api("PUT", `/v1/inventory/${product.body.id}`, { token: admin, body: { available: 3 } });
 
+    // A malformed traceparent is ignored: the request is served as untraced by the caller.
+    expect((await api("GET", "/v1/products?limit=1", { headers: { traceparent: "00-not-a-trace-01" } })).status).toBe(200);
+
     const traceId = randomBytes(16).toString("hex");
     const callerSpanId = randomBytes(8).toString("hex");
     const placed = await api("POST", "/v1/orders", {
