@@ -12,7 +12,8 @@ import { buildGateway } from "../src/gateway/server.ts";
 import { moduleNames } from "./processes.ts";
 
 export async function gatewayAlone(env: Record<string, string>): Promise<FastifyInstance> {
-  const config = loadConfig({ LOG_LEVEL: "silent", ...env }, moduleNames());
+  // No console: it needs the auth keys of a real deployment.
+  const config = loadConfig({ LOG_LEVEL: "silent", CONSOLE: "0", ...env }, moduleNames());
   const logger = createLogger("silent");
-  return buildGateway(createBroker({ namespace: "gateway-alone", logger, logLevel: "silent", ...config.broker }), config, logger, new LocalTransport());
+  return buildGateway(createBroker({ namespace: "gateway-alone", logger, logLevel: "silent", ...config.broker }), config, logger, { events: new LocalTransport() });
 }

@@ -16,6 +16,7 @@ import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
 import { NatsEventObserver } from "./broker/events/nats-observer.ts";
 import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
 import { hostModule } from "./broker/module-host.ts";
+import { opsService } from "./broker/ops-service.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
@@ -73,6 +74,7 @@ export async function main(): Promise<void> {
       const target = await targetFor(module.contract.name, config, embedded);
       runtimes.push(await hostModule(broker, module, { target, auth, serviceSecret, config, events, log: logger }));
     }
+    broker.createService(opsService({ nodeId: broker.nodeID, gateway: config.gateway, hosted: modules.map((module, i) => ({ module, runtime: runtimes[i] as ModuleRuntime })), auth, log: logger }));
     // The relays hand over what the last calls commit, so they stop after the broker has finished those.
     closers.push(() => Promise.all(runtimes.map((runtime) => runtime.relay.stop())));
     if (config.opsPort !== undefined) {
@@ -94,7 +96,8 @@ export async function main(): Promise<void> {
           ? await NatsEventObserver.connect({ url: config.natsUrl, namespace: config.namespace, secret: busSecret as string, log: logger, connection: natsOptions(config) })
           : undefined;
       if (observer instanceof NatsEventObserver) closers.push(() => observer.close());
-      const gateway = await buildGateway(broker, config, logger, observer);
+      const stream = config.natsUrl ? { at: { natsUrl: config.natsUrl, namespace: config.namespace, connection: natsOptions(config) }, secret: busSecret as string } : undefined;
+      const gateway = await buildGateway(broker, config, logger, { events: observer, console: { auth, stream } });
       closers.push(() => gateway.close());
       await gateway.listen({ host: config.host, port: config.port });
     }

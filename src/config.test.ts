@@ -74,6 +74,14 @@ describe("production secrets", () => {
     expect(loadConfig({ ...gateway, OPS_PORT: "9464" }, known).opsPort).toBe(9464);
   });
 
+  it("serves the console outside production, and in production only when CONSOLE=1", () => {
+    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    expect(loadConfig(gateway, known).console).toBe(false);
+    expect(loadConfig({ ...gateway, CONSOLE: "1" }, known).console).toBe(true);
+    expect(loadConfig({ NODE_ENV: "development" }, known).console).toBe(true);
+    expect(loadConfig({ NODE_ENV: "development", CONSOLE: "0" }, known).console).toBe(false);
+  });
+
   it("refuses a SERVICE_SECRET equal to the BUS_SECRET the gateway holds", () => {
     const modules = { ...production, NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "s".repeat(32) };
     expect(() => loadConfig({ ...modules, SERVICE_SECRET: "s".repeat(32) }, known)).toThrow("refuses SERVICE_SECRET equal to BUS_SECRET");

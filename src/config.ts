@@ -18,6 +18,8 @@ export interface Config {
   modules: string[];
   /** Whether this process serves HTTP. */
   gateway: boolean;
+  /** The gateway serves the live console at /console (admins only); off in production unless CONSOLE=1. */
+  console: boolean;
   logLevel: string;
   /** OpenTelemetry traces, when the standard OTEL_* settings ask for them (telemetry.ts). */
   telemetry: boolean;
@@ -209,6 +211,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     opsPort: env.OPS_PORT ? integer(env, "OPS_PORT", 0, 0, 65535) : undefined,
     modules,
     gateway: flag(env, "GATEWAY", allModules),
+    console: flag(env, "CONSOLE", nodeEnv !== "production"),
     logLevel,
     telemetry: telemetryWanted(env),
     shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", nodeEnv === "production" ? 5_000 : 0, 0, 120_000),

@@ -16,11 +16,21 @@ export const httpDuration = new Histogram({
   registers: [registry],
 });
 
+/** The upper bounds of the action latency buckets, in seconds. */
+export const ACTION_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 export const actionDuration = new Histogram({
   name: "bazaar_action_duration_seconds",
   help: "Time modules spend in each action, by outcome (ok or the error code)",
   labelNames: ["action", "outcome"] as const,
-  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  buckets: ACTION_BUCKETS_S,
+  registers: [registry],
+});
+
+export const moduleCalls = new Counter({
+  name: "bazaar_module_calls_total",
+  help: "Calls one module made into another's contract: the module graph as it runs",
+  labelNames: ["caller", "callee"] as const,
   registers: [registry],
 });
 

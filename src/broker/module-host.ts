@@ -8,6 +8,7 @@ import type { AuthKeys } from "./auth.ts";
 import { call } from "./contract-kit.ts";
 import type { Broker } from "./create-broker.ts";
 import { openModuleDatabase, type DatabaseTarget, type ModuleEntityManager } from "./database.ts";
+import { moduleCalls } from "./metrics.ts";
 import { moduleSql } from "./module-sql.ts";
 import { publisherFor, type StagedEvent } from "./events/publisher.ts";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./events/relay.ts";
@@ -44,7 +45,10 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
     serviceSecret: settings.serviceSecret,
     config: settings.config,
     log,
-    call: (action, params) => call(broker, action, params, { meta: serviceMeta(runtime, action.fullName, params) }),
+    call: (action, params) => {
+      moduleCalls.inc({ caller: name, callee: action.service });
+      return call(broker, action, params, { meta: serviceMeta(runtime, action.fullName, params) });
+    },
     async transactional(work) {
       const staged: StagedEvent[] = [];
       const result = await orm.em.fork().transactional((tx) => work({ em: tx as ModuleEntityManager, publish: publisherFor(tx as ModuleEntityManager, tables.Outbox, null, staged) }));

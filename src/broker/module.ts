@@ -9,7 +9,7 @@ import type { ActionRef, Contract, EventRef, ParamsOf, ResultOf, Static } from "
 import type { NextDue } from "./background.ts";
 import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm } from "./database.ts";
 import type { ModuleSql } from "./module-sql.ts";
-import { AddTraceParent, CreateEventTables, eventEntities } from "./events/event-tables.ts";
+import { AddTraceParent, CreateEventTables, eventEntities, IndexDeadEvents } from "./events/event-tables.ts";
 import type { Publish } from "./events/publisher.ts";
 import type { OutboxRelay } from "./events/relay.ts";
 import type { EventTransport } from "./events/transport.ts";
@@ -130,7 +130,12 @@ export function moduleData(module: ModuleDefinition): { data: ModuleData; tables
     data: {
       name: module.contract.name,
       entities: [...module.entities, tables.Outbox, tables.Inbox],
-      migrations: [{ name: "0000-event-tables", class: CreateEventTables }, { name: "0000-event-tables-trace-parent", class: AddTraceParent }, ...module.migrations],
+      migrations: [
+        { name: "0000-event-tables", class: CreateEventTables },
+        { name: "0000-event-tables-trace-parent", class: AddTraceParent },
+        { name: "0000-event-tables-dead-index", class: IndexDeadEvents },
+        ...module.migrations,
+      ],
     },
   };
 }

@@ -9,7 +9,7 @@ import type { AuthUser } from "./auth.ts";
 import { call, healthAction, type CallMeta } from "./contract-kit.ts";
 import type { ModuleEntityManager } from "./database.ts";
 import { describeError, validationFailed } from "./errors.ts";
-import { actionDuration, eventsHandled } from "./metrics.ts";
+import { actionDuration, eventsHandled, moduleCalls } from "./metrics.ts";
 import { batcher } from "./batcher.ts";
 import { handleBatch } from "./events/inbox.ts";
 import { publisherFor, type StagedEvent } from "./events/publisher.ts";
@@ -119,6 +119,7 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     },
     db: runtime.db,
     call: async (target, params) => {
+      moduleCalls.inc({ caller: runtime.name, callee: target.service });
       try {
         return await call(ctx as never, target, params, { meta: { ...ctx.meta, ...serviceMeta(runtime, target.fullName, params) } });
       } finally {

@@ -5,9 +5,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import type { AuthKeys } from "../broker/auth.ts";
 import type { Broker } from "../broker/create-broker.ts";
 import type { EventObserver } from "../broker/events/transport.ts";
 import { ReadCache } from "../broker/read-cache.ts";
+import { consolePlugin } from "./console/console.ts";
+import type { ConsoleSources } from "./console/system-view.ts";
 import { accessLogPlugin } from "./plugins/access-log.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
@@ -24,7 +27,14 @@ import { routeSets } from "./routes/index.ts";
 
 const ONE_MIB = 1024 * 1024;
 
-export async function buildGateway(broker: Broker, config: Config, logger: Logger, events: EventObserver | undefined): Promise<FastifyInstance> {
+export interface GatewayOptions {
+  /** The bus's events, for the read cache (needed with CACHE_TTL_S). */
+  events?: EventObserver;
+  /** What the console needs beyond the broker; required when config.console says to serve it. */
+  console?: { auth: AuthKeys; stream?: ConsoleSources["stream"] };
+}
+
+export async function buildGateway(broker: Broker, config: Config, logger: Logger, options: GatewayOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger.child({ component: "gateway" }) as FastifyBaseLogger,
     genReqId: requestIdOf,
@@ -61,7 +71,7 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
     },
   });
   app.decorate("broker", broker);
-  app.decorate("readCache", await readCacheFor(config, events));
+  app.decorate("readCache", await readCacheFor(config, options.events));
   // Only JSON bodies are accepted; anything else is 415.
   app.removeContentTypeParser("text/plain");
 
@@ -83,6 +93,10 @@ export async function buildGateway(broker: Broker, config: Config, logger: Logge
   await app.register(docsPlugin, { actions: routeSets.flatMap((set) => Object.values(set.contract.actions)) });
   await app.register(healthRoutes, { modules: routeSets.map((set) => set.module) });
   for (const set of routeSets) await app.register(set.routes);
+  if (config.console) {
+    if (!options.console) throw new Error("a gateway with CONSOLE on needs the console's auth keys");
+    await app.register(consolePlugin, { broker, modules: routeSets.map((set) => set.module), ...options.console });
+  }
   return app;
 }
 

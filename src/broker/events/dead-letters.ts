@@ -3,7 +3,7 @@
  * cause is fixed. A redriven event goes to every subscriber of its name again; those that handled it
  * before find it in their inbox and skip it.
  */
-import { connect, headers, JSONCodec } from "nats";
+import { connect, headers, JSONCodec, type ConnectionOptions } from "nats";
 import { SIGNATURE_HEADER, signatureOf } from "./jetstream-transport.ts";
 import type { EventEnvelope } from "./transport.ts";
 
@@ -16,8 +16,15 @@ export interface DeadLetter {
   envelope: EventEnvelope;
 }
 
-async function withStream<T>(natsUrl: string, namespace: string, work: (api: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> {
-  const api = await open(natsUrl, namespace);
+/** Where the stream is: NATS_URL, the bus namespace, and the process's NATS credentials (nats-options.ts). */
+export interface StreamAt {
+  natsUrl: string;
+  namespace: string;
+  connection?: Partial<ConnectionOptions>;
+}
+
+async function withStream<T>(at: StreamAt, work: (api: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> {
+  const api = await open(at);
   try {
     return await work(api);
   } finally {
@@ -25,33 +32,38 @@ async function withStream<T>(natsUrl: string, namespace: string, work: (api: Awa
   }
 }
 
-async function open(natsUrl: string, namespace: string) {
-  const nc = await connect({ servers: natsUrl.split(",") });
+async function open({ natsUrl, namespace, connection }: StreamAt) {
+  const nc = await connect({ ...connection, servers: natsUrl.split(",") });
   return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: `${namespace}_dead_letters`, namespace };
 }
 
-export function listDeadLetters(natsUrl: string, namespace: string): Promise<DeadLetter[]> {
-  return withStream(natsUrl, namespace, async ({ jsm, stream }) => {
+/** The dead letters in the stream, oldest first; with `last`, only the last that many. */
+export function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
+  return withStream(at, async ({ jsm, stream }) => {
     const info = await jsm.streams.info(stream);
     const letters: DeadLetter[] = [];
-    for (let sequence = info.state.first_seq; sequence <= info.state.last_seq && info.state.messages > 0; sequence++) {
+    for (let sequence = info.state.last_seq; sequence >= info.state.first_seq && info.state.messages > 0 && letters.length < last; sequence--) {
       const message = await jsm.streams.getMessage(stream, { seq: sequence }).catch(() => undefined);
       if (!message) continue;
-      letters.push({
+      letters.unshift({
         sequence,
         consumer: message.header?.get("Bazaar-Consumer") ?? "",
         error: message.header?.get("Bazaar-Error") ?? "",
         envelope: codec.decode(message.data),
       });
     }
-    return letters;
+    return { total: info.state.messages, letters };
   });
 }
 
-/** Publishes each dead letter as a fresh delivery of its event, then removes it; returns how many. */
-export function redriveDeadLetters(natsUrl: string, namespace: string, secret: string): Promise<number> {
-  return withStream(natsUrl, namespace, async ({ js, jsm, stream }) => {
-    const letters = await listDeadLetters(natsUrl, namespace);
+/**
+ * Publishes each dead letter (or only the one at `sequence`) as a fresh delivery of its event,
+ * then removes it; returns how many.
+ */
+export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<number> {
+  return withStream(at, async ({ js, jsm, stream, namespace }) => {
+    const { letters: all } = await listDeadLetters(at);
+    const letters = sequence === undefined ? all : all.filter((letter) => letter.sequence === sequence);
     for (const letter of letters) {
       // A new message id: the original is inside JetStream's dedupe window or long gone from it.
       const data = codec.encode(letter.envelope);

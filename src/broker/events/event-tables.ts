@@ -37,7 +37,7 @@ export function eventEntities() {
 }
 export type OutboxRow = InferEntity<ReturnType<typeof eventEntities>["Outbox"]>;
 
-/** Include in a module's migrations (first, then AddTraceParent) to give it an outbox and an inbox. */
+/** Include in a module's migrations (first, then AddTraceParent and IndexDeadEvents) to give it an outbox and an inbox. */
 export class CreateEventTables extends Migration {
   override up(): void {
     this.addSql(`
@@ -68,5 +68,12 @@ export class CreateEventTables extends Migration {
 export class AddTraceParent extends Migration {
   override up(): void {
     this.addSql("alter table outbox add column trace_parent varchar(55)");
+  }
+}
+
+/** Dead events are few among many published ones: the console lists them without a scan. */
+export class IndexDeadEvents extends Migration {
+  override up(): void {
+    this.addSql("create index outbox_dead_idx on outbox (dead_at) where dead_at is not null");
   }
 }

@@ -72,6 +72,17 @@ interface ClaimedRow {
   trace_parent: string | null;
 }
 
+/** What waits in an outbox, and what its relay gave up on (for the console). */
+export interface OutboxReport {
+  pending: number;
+  oldestPendingAt: string | null;
+  dead: number;
+  /** The last dead events, newest first. */
+  deadLetters: { id: string; name: string; occurredAt: string; attempts: number; error: string }[];
+}
+
+const DEAD_LISTED = 20;
+
 export class OutboxRelay {
   readonly #orm: ModuleOrm;
   readonly #schema: string;
@@ -135,6 +146,38 @@ export class OutboxRelay {
     await Promise.all([this.#worker?.stop(), this.#pruner?.stop()]);
     this.#worker = this.#pruner = undefined;
     await Promise.all(this.#inFlight);
+  }
+
+  async report(): Promise<OutboxReport> {
+    const [counts] = await this.#execute<{ pending: number; oldest: Date | string | null; dead: number }[]>(
+      `select (select count(*)::int from "${this.#schema}".outbox where published_at is null and dead_at is null) as pending,
+              (select min(occurred_at) from "${this.#schema}".outbox where published_at is null and dead_at is null) as oldest,
+              (select count(*)::int from "${this.#schema}".outbox where dead_at is not null) as dead`,
+      [],
+    );
+    const dead = await this.#execute<{ id: string; name: string; occurred_at: Date | string; attempts: number; last_error: string | null }[]>(
+      `select id, name, occurred_at, attempts, last_error from "${this.#schema}".outbox where dead_at is not null order by dead_at desc limit ?`,
+      [DEAD_LISTED],
+    );
+    return {
+      pending: counts?.pending ?? 0,
+      oldestPendingAt: counts?.oldest ? new Date(counts.oldest).toISOString() : null,
+      dead: counts?.dead ?? 0,
+      deadLetters: dead.map((row) => ({ id: row.id, name: row.name, occurredAt: new Date(row.occurred_at).toISOString(), attempts: row.attempts, error: row.last_error ?? "" })),
+    };
+  }
+
+  /**
+   * Gives a dead event a fresh round of attempts, once its cause is fixed; answers whether there was
+   * such an event. Subscribers that handled it before find it in their inbox and skip it.
+   */
+  async redrive(id: string): Promise<boolean> {
+    const rows = await this.#execute<unknown[]>(
+      `update "${this.#schema}".outbox set dead_at = null, attempts = 0, claimed_until = null, last_error = null where id = ? and dead_at is not null returning id`,
+      [id],
+    );
+    this.#worker?.wake();
+    return rows.length > 0;
   }
 
   async #relayAll(): Promise<NextDue> {

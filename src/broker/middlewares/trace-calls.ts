@@ -29,15 +29,15 @@ async function traced<T>(span: Span, work: () => Promise<T>): Promise<T> {
   }
 }
 
-const isHealthProbe = (action: string) => action.endsWith(".health");
+/** Readiness probes and the console's polls (the `$ops` service) call every few seconds: no trace wants those. */
+const isUntraced = (action: string) => action.endsWith(".health") || action.startsWith("$ops.");
 
 export function traceCalls(): Middleware {
   return {
     name: "TraceCalls",
     call(next: Call): Call {
       return (actionName, params, opts = {}) => {
-        // Readiness probes call every module's health action every few seconds: no trace wants those.
-        if (isHealthProbe(actionName)) return next(actionName, params, opts);
+        if (isUntraced(actionName)) return next(actionName, params, opts);
         const span = tracer.startSpan(actionName, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "moleculer", "rpc.method": actionName } });
         const active = trace.setSpan(context.active(), span);
         const carrier: Record<string, string> = {};
@@ -46,7 +46,7 @@ export function traceCalls(): Middleware {
       };
     },
     localAction(next: (ctx: Context) => Promise<unknown>, action: { name: string }) {
-      if (isHealthProbe(action.name)) return next;
+      if (isUntraced(action.name)) return next;
       return (ctx: Context) => {
         const parent = propagation.extract(context.active(), ctx.meta as Record<string, unknown>);
         const span = tracer.startSpan(action.name, {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { call, healthAction } from "../../broker/contract-kit.ts";
+import type { Broker } from "../../broker/create-broker.ts";
 import { isDraining } from "../../draining.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -15,18 +16,7 @@ export async function healthRoutes(app: FastifyInstance, options: { modules: str
   app.get("/health/live", hidden, async () => ({ status: "ok" }));
   app.get("/health/ready", hidden, async (_request, reply) => {
     if (isDraining()) return reply.code(503).send({ status: "stopping", modules: {} });
-    const states = await Promise.all(
-      options.modules.map(async (name) => {
-        const action = healthAction(name);
-        if (!app.broker.registry.actions.isAvailable(action.fullName)) return [name, "down"] as const;
-        try {
-          await call(app.broker, action, {}, { timeout: PROBE_TIMEOUT_MS, retries: 0 });
-          return [name, "up"] as const;
-        } catch {
-          return [name, "down"] as const;
-        }
-      }),
-    );
+    const states = await probeModules(app.broker, options.modules);
     const down = states.filter(([, state]) => state === "down").map(([name]) => name).join(", ");
     if (down !== (lastDown ?? "")) {
       if (down) app.log.warn({ down }, `not ready: ${down} ${down.includes(",") ? "are" : "is"} down`);
@@ -36,4 +26,20 @@ export async function healthRoutes(app: FastifyInstance, options: { modules: str
     const ready = down === "";
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ok" : "unavailable", modules: Object.fromEntries(states) });
   });
+}
+
+/** Whether each module answers its health action (reaching its database) somewhere on the bus. */
+export function probeModules(broker: Broker, modules: string[]): Promise<(readonly [string, "up" | "down"])[]> {
+  return Promise.all(
+    modules.map(async (name) => {
+      const action = healthAction(name);
+      if (!broker.registry.actions.isAvailable(action.fullName)) return [name, "down"] as const;
+      try {
+        await call(broker, action, {}, { timeout: PROBE_TIMEOUT_MS, retries: 0 });
+        return [name, "up"] as const;
+      } catch {
+        return [name, "down"] as const;
+      }
+    }),
+  );
 }

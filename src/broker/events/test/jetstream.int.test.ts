@@ -106,11 +106,35 @@ describe("JetStream transport", () => {
     const dead = await jsm.streams.getMessage(t.deadLetterStreamName, { last_by_subj: `${namespace}.dead.fragile.ledger.entry.poisoned` });
     expect(dead.json<EventEnvelope>().id).toBe(event.id);
     expect(dead.header.get("Bazaar-Error")).toBe("cannot handle");
-    expect(await listDeadLetters(NATS_URL, namespace)).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", envelope: event })]);
+    expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", envelope: event })]);
     healed = true;
-    expect(await redriveDeadLetters(NATS_URL, namespace, SECRET)).toBe(1);
+    expect(await redriveDeadLetters({ natsUrl: NATS_URL, namespace }, SECRET)).toBe(1);
     await vi.waitFor(() => expect(handled).toEqual([event.id]), { timeout: 5_000 });
-    expect(await listDeadLetters(NATS_URL, namespace)).toEqual([]);
+    expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([]);
+  });
+
+  it("lists the last dead letters when asked for a few, and redrives one by its sequence", async () => {
+    const t = await transport();
+    let healed = false;
+    const handled: string[] = [];
+    await t.subscribe("picky", ["ledger.entry.refused"], async (e) => {
+      if (!healed) throw new Error("refused");
+      handled.push(e.id);
+    });
+    const [first, second] = [envelope("ledger.entry.refused"), envelope("ledger.entry.refused")];
+    await t.publish(first);
+    await t.publish(second);
+    const at = { natsUrl: NATS_URL, namespace };
+    await vi.waitFor(async () => expect((await listDeadLetters(at)).total).toBe(2), { timeout: 10_000, interval: 200 });
+    const { letters: [newest] } = await listDeadLetters(at, 1);
+    const { letters: all } = await listDeadLetters(at);
+    expect(all.map((letter) => letter.envelope.id).sort()).toEqual([first.id, second.id].sort());
+    expect(newest).toEqual(all[1]);
+    healed = true;
+    expect(await redriveDeadLetters(at, SECRET, (all[0] as { sequence: number }).sequence)).toBe(1);
+    await vi.waitFor(() => expect(handled).toEqual([all[0]?.envelope.id]), { timeout: 5_000 });
+    expect((await listDeadLetters(at)).letters).toEqual([all[1]]);
+    expect(await redriveDeadLetters(at, SECRET, 999_999)).toBe(0);
   });
 
   it("dead-letters an event whose every delivery timed out, instead of dropping it", async () => {
@@ -124,7 +148,7 @@ describe("JetStream transport", () => {
     const event = envelope("ledger.entry.stuck");
     await t.publish(event);
     await vi.waitFor(async () => {
-      const letters = await listDeadLetters(NATS_URL, namespace);
+      const { letters } = await listDeadLetters({ natsUrl: NATS_URL, namespace });
       expect(letters).toContainEqual(expect.objectContaining({ consumer: "stuck", envelope: event, error: "not settled in 3 deliveries (timed out or its process died)" }));
     }, { timeout: 10_000, interval: 200 });
     expect(deliveries).toBe(3);

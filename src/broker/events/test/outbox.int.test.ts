@@ -97,6 +97,24 @@ describe("outbox relay", () => {
     transport.failWith = undefined;
     expect(await relay.relayBatch()).toBe(0); // dead letters wait for a redrive
   });
+
+  it("reports what waits and what died, and redrives a dead event once into a fresh round of attempts", async () => {
+    const [dead, waiting] = await stage(2);
+    await db.query("update ledger.outbox set dead_at = now(), attempts = 2, last_error = 'no subscriber could handle it' where id = $1", [dead]);
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(orm, "ledger", transport, log, settings);
+    const report = await relay.report();
+    expect(report).toMatchObject({ pending: 1, dead: 1, deadLetters: [{ id: dead, name: "ledger.entry.recorded", attempts: 2, error: "no subscriber could handle it" }] });
+    const [oldest] = await db.query<{ occurred_at: Date }>("select occurred_at from ledger.outbox where id = $1", [waiting]);
+    expect(report.oldestPendingAt).toBe(oldest?.occurred_at.toISOString());
+
+    expect(await relay.redrive(waiting as string)).toBe(false); // not dead: nothing to redrive
+    expect(await relay.redrive(dead as string)).toBe(true);
+    expect(await relay.redrive(dead as string)).toBe(false); // once
+    expect(await relay.relayBatch()).toBe(2);
+    expect(transport.published.map((e) => e.id).sort()).toEqual([dead, waiting].sort());
+    expect(await relay.report()).toMatchObject({ pending: 0, oldestPendingAt: null, dead: 0, deadLetters: [] });
+  });
 });
 
 describe("outbox relay during a transport outage", () => {
