@@ -1,20 +1,68 @@
 /**
- * `npm run dead-letters` lists the events no subscriber could handle (split over NATS);
- * `npm run dead-letters -- --redrive` sends them again once the cause is fixed. Reads NATS_URL,
- * BUS_NAMESPACE and BUS_SECRET (or the development secret under DATA_DIR) like the processes do. In one process, dead events stay in each module's outbox
- * (`dead_at` set); the console (/console) lists and redrives both kinds.
+ * `npm run dead-letters` lists the events that could not be handled; `-- --redrive` sends them all
+ * again once the cause is fixed, `-- --redrive=<sequence or event id>` only one. The console
+ * (/console) does the same from a browser.
+ *
+ * - Split (NATS_URL set): JetStream's dead-letter stream, reached with the NATS settings the
+ *   processes take (NATS_USER, NATS_PASSWORD, NATS_CREDS_FILE, NATS_TLS_*; the shipped
+ *   deploy/nats/nats-server.conf has an `ops` user for this) and BUS_NAMESPACE. An event goes again
+ *   only with its own valid signature, checked with BUS_SECRET (or the development secret under
+ *   DATA_DIR); the others are reported and stay.
+ * - The outboxes (DATABASE_URL set, or in one process the embedded database under DATA_DIR, which
+ *   bazaar must not hold at the same time): the events a module's relay gave up on.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { openModuleDatabase, type DatabaseTarget } from "../src/broker/database.ts";
 import { listDeadLetters, redriveDeadLetters } from "../src/broker/events/dead-letters.ts";
+import { OutboxRelay } from "../src/broker/events/relay.ts";
+import { LocalTransport } from "../src/broker/events/transport.ts";
+import { openEmbeddedPostgres } from "../src/broker/embedded-postgres.ts";
+import { createLogger } from "../src/broker/logger.ts";
+import { moduleData } from "../src/broker/module.ts";
+import { natsOptions } from "../src/broker/nats-options.ts";
+import { natsSettings } from "../src/config.ts";
+import { registry } from "../src/registry.ts";
 
-const at = { natsUrl: process.env.NATS_URL || "nats://127.0.0.1:4222", namespace: process.env.BUS_NAMESPACE || "bazaar" };
+const env = process.env;
+const redrive = process.argv.find((arg) => arg === "--redrive" || arg.startsWith("--redrive="));
+const only = redrive?.includes("=") ? redrive.slice("--redrive=".length) : undefined;
+const dataDir = path.resolve(env.DATA_DIR || ".data");
+const ALL = 1_000_000;
+const print = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
-if (process.argv.includes("--redrive")) {
-  const secret = process.env.BUS_SECRET || (await readFile(path.resolve(process.env.DATA_DIR || ".data", "keys/bus-secret"), "utf8"));
-  console.log(`redriven: ${await redriveDeadLetters(at, secret)}`);
-} else {
-  for (const letter of (await listDeadLetters(at)).letters) {
-    console.log(JSON.stringify({ sequence: letter.sequence, consumer: letter.consumer, error: letter.error, event: letter.envelope.name, id: letter.envelope.id }));
+if (env.NATS_URL) {
+  const at = { natsUrl: env.NATS_URL, namespace: env.BUS_NAMESPACE || "bazaar", connection: natsOptions({ nats: natsSettings(env) }) };
+  if (redrive) {
+    const secret = env.BUS_SECRET || (await readFile(path.join(dataDir, "keys/bus-secret"), "utf8"));
+    const sequence = only === undefined ? undefined : Number(only);
+    if (sequence === undefined || Number.isInteger(sequence)) print({ where: "stream", ...(await redriveDeadLetters(at, secret, sequence)) });
+  } else {
+    for (const letter of (await listDeadLetters(at)).letters) {
+      print({ where: "stream", sequence: letter.sequence, consumer: letter.consumer, event: letter.envelope.name, id: letter.envelope.id, error: letter.error });
+    }
+  }
+}
+
+if (env.DATABASE_URL || !env.NATS_URL) {
+  const modules = registry.map((module) => moduleData(module).data);
+  const embedded = env.DATABASE_URL ? undefined : await openEmbeddedPostgres(dataDir, modules);
+  const target: DatabaseTarget = embedded ? { kind: "embedded", pglite: embedded.pglite } : { kind: "postgres", url: env.DATABASE_URL as string, poolMax: 1 };
+  try {
+    for (const data of modules) {
+      const orm = await openModuleDatabase(data, target);
+      try {
+        const outbox = new OutboxRelay(orm, data.name, new LocalTransport(), createLogger("silent"));
+        const dead = (await outbox.report(ALL)).deadLetters;
+        for (const letter of dead) {
+          if (!redrive) print({ where: `${data.name} outbox`, event: letter.name, id: letter.id, attempts: letter.attempts, error: letter.error });
+          else if (only === undefined || only === letter.id) print({ where: `${data.name} outbox`, id: letter.id, redriven: await outbox.redrive(letter.id) });
+        }
+      } finally {
+        await orm.close();
+      }
+    }
+  } finally {
+    await embedded?.close();
   }
 }

@@ -165,6 +165,11 @@ function natsValues(modules: string[], replicas: number) {
   const bus = ["MOL-bazaar.>", "_INBOX.>"];
   const users = [
     { user: "gateway", password: "<< $GATEWAY_NATS_PASSWORD >>", permissions: { publish: bus, subscribe: [...bus, "bazaar.events.catalog.product.>"] } },
+    {
+      user: "ops",
+      password: "<< $OPS_NATS_PASSWORD >>",
+      permissions: { publish: ["$JS.API.INFO", ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.bazaar_dead_letters`), "bazaar.events.>"], subscribe: ["_INBOX.>"] },
+    },
     ...modules.map((module) => ({
       user: module,
       password: `<< $${envName(module)}_NATS_PASSWORD >>`,
@@ -179,7 +184,7 @@ function natsValues(modules: string[], replicas: number) {
     },
     // The chart's debugging pod would be one more client of the bus; none is needed to run it.
     natsBox: { enabled: false },
-    container: { env: Object.fromEntries(["gateway", ...modules].map((user) => [`${envName(user)}_NATS_PASSWORD`, { valueFrom: { secretKeyRef: { name: "bazaar-nats", key: user } } }])) },
+    container: { env: Object.fromEntries(["gateway", "ops", ...modules].map((user) => [`${envName(user)}_NATS_PASSWORD`, { valueFrom: { secretKeyRef: { name: "bazaar-nats", key: user } } }])) },
   };
 }
 

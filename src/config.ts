@@ -217,17 +217,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", nodeEnv === "production" ? 5_000 : 0, 0, 120_000),
     namespace,
     natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),
-    nats: Object.fromEntries(
-      Object.entries({
-        user: env.NATS_USER,
-        password: env.NATS_PASSWORD,
-        token: env.NATS_TOKEN,
-        credsFile: env.NATS_CREDS_FILE,
-        tlsCaFile: env.NATS_TLS_CA_FILE,
-        tlsCertFile: env.NATS_TLS_CERT_FILE,
-        tlsKeyFile: env.NATS_TLS_KEY_FILE,
-      }).filter(([, value]) => value),
-    ),
+    nats: natsSettings(env),
     busSecret: env.BUS_SECRET || undefined,
     serviceSecret: env.SERVICE_SECRET || undefined,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
@@ -276,6 +266,21 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
   };
   checkCombination(config, knownModules.length);
   return config;
+}
+
+/** NATS credentials and TLS files (NATS_USER, NATS_PASSWORD, ...); also for tools that join no bus. */
+export function natsSettings(env: Env): Config["nats"] {
+  return Object.fromEntries(
+    Object.entries({
+      user: env.NATS_USER,
+      password: env.NATS_PASSWORD,
+      token: env.NATS_TOKEN,
+      credsFile: env.NATS_CREDS_FILE,
+      tlsCaFile: env.NATS_TLS_CA_FILE,
+      tlsCertFile: env.NATS_TLS_CERT_FILE,
+      tlsKeyFile: env.NATS_TLS_KEY_FILE,
+    }).filter(([, value]) => value),
+  );
 }
 
 function splitPems(raw: string): string[] {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { credsAuthenticator, type ConnectionOptions } from "nats";
 import type { Config } from "../config.ts";
 
-export function natsOptions(config: Config): Partial<ConnectionOptions> {
+export function natsOptions(config: Pick<Config, "nats">): Partial<ConnectionOptions> {
   const { user, password, token, credsFile, tlsCaFile, tlsCertFile, tlsKeyFile } = config.nats;
   const tls = tlsCaFile || tlsCertFile ? { caFile: tlsCaFile, certFile: tlsCertFile, keyFile: tlsKeyFile } : undefined;
   return {

@@ -200,7 +200,7 @@ describe("deploy/", () => {
         const nats = kustomization.helmCharts?.find((chart) => chart.name === "nats");
         expect(nats).toMatchObject(NATS_CHART);
         expect(nats?.valuesInline.config.jetstream.enabled).toBe(true);
-        expect(nats?.valuesInline.config.merge.authorization.users.map((u: { user: string }) => u.user).sort()).toEqual([...components].sort());
+        expect(nats?.valuesInline.config.merge.authorization.users.map((u: { user: string }) => u.user).sort()).toEqual([...components, "ops"].sort());
         const minReplicas = objects.filter((o) => o.kind === "HorizontalPodAutoscaler").map((o) => o.spec.minReplicas);
         expect(new Set(minReplicas)).toEqual(new Set([overlay === "dev" ? 1 : 3]));
       });
@@ -268,9 +268,9 @@ describe("deploy/", () => {
     expect(() => parsePrometheusTextFormat(`${text}bazaar_broken{le="1" 3\n`), "the parser is real").toThrow();
   });
 
-  it("the NATS server configuration gives every module and the gateway a user", () => {
+  it("the NATS server configuration gives every module, the gateway and the operators' tools a user", () => {
     const conf = read("deploy/nats/nats-server.conf");
-    for (const user of components) expect(conf).toMatch(new RegExp(`user: ${user}, password: \\$${user.toUpperCase()}_NATS_PASSWORD`));
+    for (const user of [...components, "ops"]) expect(conf).toMatch(new RegExp(`user: ${user}, password: \\$${user.toUpperCase()}_NATS_PASSWORD`));
     for (const name of modules) expect(conf).toContain(`"bazaar.events.${name}.>"`);
   });
 

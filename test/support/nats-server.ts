@@ -14,7 +14,7 @@ const CONFIG = path.resolve(import.meta.dirname, "../../deploy/nats/nats-server.
 
 export interface ShippedNats {
   url: string;
-  /** The password of a user of the shipped file (a module name or "gateway"). */
+  /** The password of a user of the shipped file (a module name, "gateway" or "ops"). */
   password(user: string): string;
   stop(): Promise<void>;
 }
@@ -24,7 +24,7 @@ export async function startShippedNats(): Promise<ShippedNats> {
   const port = await freePort();
   const url = `nats://127.0.0.1:${port}`;
   const password = (user: string) => `${user}-password-for-tests`;
-  const env = Object.fromEntries([...moduleNames(), "gateway"].map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
+  const env = Object.fromEntries([...moduleNames(), "gateway", "ops"].map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
   const config = path.join(store, "nats-server.conf");
   await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
   const server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port)], { env: { ...process.env, ...env }, stdio: "ignore" });

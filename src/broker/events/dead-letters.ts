@@ -3,8 +3,8 @@
  * cause is fixed. A redriven event goes to every subscriber of its name again; those that handled it
  * before find it in their inbox and skip it.
  */
-import { connect, headers, JSONCodec, type ConnectionOptions } from "nats";
-import { SIGNATURE_HEADER, signatureOf } from "./jetstream-transport.ts";
+import { connect, headers, JSONCodec, type ConnectionOptions, type JetStreamManager } from "nats";
+import { SIGNATURE_HEADER, verifySignature } from "./jetstream-transport.ts";
 import type { EventEnvelope } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
@@ -14,6 +14,9 @@ export interface DeadLetter {
   consumer: string;
   error: string;
   envelope: EventEnvelope;
+  /** The event's bytes as first published, and the signature they came with. */
+  data: Uint8Array;
+  signature: string | undefined;
 }
 
 /** Where the stream is: NATS_URL, the bus namespace, and the process's NATS credentials (nats-options.ts). */
@@ -43,36 +46,44 @@ export function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total:
     const info = await jsm.streams.info(stream);
     const letters: DeadLetter[] = [];
     for (let sequence = info.state.last_seq; sequence >= info.state.first_seq && info.state.messages > 0 && letters.length < last; sequence--) {
-      const message = await jsm.streams.getMessage(stream, { seq: sequence }).catch(() => undefined);
-      if (!message) continue;
-      letters.unshift({
-        sequence,
-        consumer: message.header?.get("Bazaar-Consumer") ?? "",
-        error: message.header?.get("Bazaar-Error") ?? "",
-        envelope: codec.decode(message.data),
-      });
+      const letter = await letterAt(jsm, stream, sequence);
+      if (letter) letters.unshift(letter);
     }
     return { total: info.state.messages, letters };
   });
 }
 
 /**
- * Publishes each dead letter (or only the one at `sequence`) as a fresh delivery of its event,
- * then removes it; returns how many.
+ * Publishes each dead letter (or only the one at `sequence`) as a fresh delivery of its event, then
+ * removes it. Only letters whose event still carries its valid signature go: the redrive sends the
+ * event's own bytes and signature, never signs what nobody verified. The refused stay, for a look.
  */
-export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<number> {
+export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
   return withStream(at, async ({ js, jsm, stream, namespace }) => {
-    const { letters: all } = await listDeadLetters(at);
-    const letters = sequence === undefined ? all : all.filter((letter) => letter.sequence === sequence);
+    const letters = sequence === undefined ? (await listDeadLetters(at)).letters : [await letterAt(jsm, stream, sequence)].filter((l) => l !== undefined);
+    let redriven = 0;
     for (const letter of letters) {
-      // A new message id: the original is inside JetStream's dedupe window or long gone from it.
-      const data = codec.encode(letter.envelope);
+      if (!verifySignature(secret, letter.data, letter.signature)) continue;
       const h = headers();
-      h.set(SIGNATURE_HEADER, signatureOf(secret, data));
-      await js.publish(`${namespace}.events.${letter.envelope.name}`, data, { msgID: `${letter.envelope.id}:redrive:${letter.sequence}`, headers: h });
+      h.set(SIGNATURE_HEADER, letter.signature as string);
+      // A new message id: the original is inside JetStream's dedupe window or long gone from it.
+      await js.publish(`${namespace}.events.${letter.envelope.name}`, letter.data, { msgID: `${letter.envelope.id}:redrive:${letter.sequence}`, headers: h });
       await jsm.streams.deleteMessage(stream, letter.sequence);
+      redriven++;
     }
-    return letters.length;
+    return { redriven, refused: letters.length - redriven };
   });
 }
 
+async function letterAt(jsm: JetStreamManager, stream: string, sequence: number): Promise<DeadLetter | undefined> {
+  const message = await jsm.streams.getMessage(stream, { seq: sequence }).catch(() => undefined);
+  if (!message) return undefined;
+  return {
+    sequence,
+    consumer: message.header?.get("Bazaar-Consumer") ?? "",
+    error: message.header?.get("Bazaar-Error") ?? "",
+    envelope: codec.decode(message.data),
+    data: message.data,
+    signature: message.header?.get(SIGNATURE_HEADER) || undefined,
+  };
+}

@@ -206,7 +206,7 @@ export class JetStreamTransport implements EventTransport {
     const { maxDeliver, backoffMs } = this.#redelivery;
     if (attempt > maxDeliver) {
       // Every delivery so far timed out or died with its process: no handler will ever settle it.
-      await this.#deadLetter(consumer, envelope, new Error(`not settled in ${maxDeliver} deliveries (timed out or its process died)`));
+      await this.#deadLetter(consumer, message, envelope, new Error(`not settled in ${maxDeliver} deliveries (timed out or its process died)`));
       message.term();
       return;
     }
@@ -215,7 +215,7 @@ export class JetStreamTransport implements EventTransport {
       message.ack();
     } catch (error) {
       if (attempt >= maxDeliver) {
-        await this.#deadLetter(consumer, envelope, error);
+        await this.#deadLetter(consumer, message, envelope, error);
         message.term();
       } else {
         const delayMs = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
@@ -238,11 +238,13 @@ export class JetStreamTransport implements EventTransport {
     await this.#nc.drain();
   }
 
-  async #deadLetter(consumer: string, envelope: EventEnvelope, error: unknown): Promise<void> {
+  /** Keeps the event's own bytes and signature, so a redrive can verify it and send it on unchanged. */
+  async #deadLetter(consumer: string, message: JsMsg, envelope: EventEnvelope, error: unknown): Promise<void> {
     const h = headers();
+    h.set(SIGNATURE_HEADER, message.headers?.get(SIGNATURE_HEADER) ?? "");
     h.set("Bazaar-Consumer", consumer);
     h.set("Bazaar-Error", (error instanceof Error ? error.message : String(error)).slice(0, 500));
-    await this.#js.publish(`${this.#namespace}.dead.${consumer}.${envelope.name}`, codec.encode(envelope), { headers: h });
+    await this.#js.publish(`${this.#namespace}.dead.${consumer}.${envelope.name}`, message.data, { headers: h });
     this.#log.error({ eventId: envelope.id, event: envelope.name, consumer }, "event dead-lettered");
   }
 

@@ -148,7 +148,8 @@ export class OutboxRelay {
     await Promise.all(this.#inFlight);
   }
 
-  async report(): Promise<OutboxReport> {
+  /** `listed`: how many of the dead events to name. */
+  async report(listed = DEAD_LISTED): Promise<OutboxReport> {
     const [counts] = await this.#execute<{ pending: number; oldest: Date | string | null; dead: number }[]>(
       `select (select count(*)::int from "${this.#schema}".outbox where published_at is null and dead_at is null) as pending,
               (select min(occurred_at) from "${this.#schema}".outbox where published_at is null and dead_at is null) as oldest,
@@ -157,7 +158,7 @@ export class OutboxRelay {
     );
     const dead = await this.#execute<{ id: string; name: string; occurred_at: Date | string; attempts: number; last_error: string | null }[]>(
       `select id, name, occurred_at, attempts, last_error from "${this.#schema}".outbox where dead_at is not null order by dead_at desc limit ?`,
-      [DEAD_LISTED],
+      [listed],
     );
     return {
       pending: counts?.pending ?? 0,

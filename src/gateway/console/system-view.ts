@@ -7,6 +7,7 @@
 import { call } from "../../broker/contract-kit.ts";
 import type { Broker } from "../../broker/create-broker.ts";
 import { listDeadLetters, redriveDeadLetters, type StreamAt } from "../../broker/events/dead-letters.ts";
+import { verifySignature } from "../../broker/events/jetstream-transport.ts";
 import { Ops, type NodeStatus } from "../../broker/ops-service.ts";
 import { probeModules } from "../plugins/health.ts";
 import { cpuShare, moduleRates, SampleHistory, type ModuleRates } from "./rates.ts";
@@ -47,7 +48,7 @@ export interface SystemSnapshot {
   }[];
   deadLetters: {
     outbox: { module: string; id: string; name: string; occurredAt: string; attempts: number; error: string }[];
-    stream: { total: number; letters: { sequence: number; consumer: string; error: string; name: string; id: string; occurredAt: string }[] } | { unavailable: string } | null;
+    stream: { total: number; letters: { sequence: number; consumer: string; error: string; name: string; id: string; occurredAt: string; signed: boolean }[] } | { unavailable: string } | null;
   };
   graph: { modules: string[]; edges: { from: string; to: string; kind: "calls" | "events"; count?: number }[] };
   /** Whether any node keeps its spans for the console. */
@@ -119,10 +120,10 @@ export class SystemView {
     return (await call(this.#sources.broker, Ops.actions.redrive, { module, id }, this.#options(node.id, token))).redriven;
   }
 
-  /** Sends the stream's dead letter at `sequence` again; false when there is none such (or no stream). */
+  /** Sends the stream's dead letter at `sequence` again; false when there is none such with a valid signature (or no stream). */
   async redriveStream(sequence: number): Promise<boolean> {
     const stream = this.#sources.stream;
-    return stream ? (await redriveDeadLetters(stream.at, stream.secret, sequence)) > 0 : false;
+    return stream ? (await redriveDeadLetters(stream.at, stream.secret, sequence)).redriven > 0 : false;
   }
 
   #ask(nodeId: string, token: string): Promise<NodeStatus | Error> {
@@ -149,7 +150,16 @@ export class SystemView {
       const { total, letters } = await listDeadLetters(stream.at, DEAD_LISTED);
       return {
         total,
-        letters: letters.reverse().map((l) => ({ sequence: l.sequence, consumer: l.consumer, error: l.error, name: l.envelope.name, id: l.envelope.id, occurredAt: l.envelope.occurredAt })),
+        letters: letters.reverse().map((l) => ({
+          sequence: l.sequence,
+          consumer: l.consumer,
+          error: l.error,
+          name: l.envelope.name,
+          id: l.envelope.id,
+          occurredAt: l.envelope.occurredAt,
+          // Only what still carries the deployment's signature can be redriven.
+          signed: verifySignature(stream.secret, l.data, l.signature),
+        })),
       };
     } catch (error) {
       return { unavailable: (error as Error).message };

@@ -108,7 +108,7 @@ describe("JetStream transport", () => {
     expect(dead.header.get("Bazaar-Error")).toBe("cannot handle");
     expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", envelope: event })]);
     healed = true;
-    expect(await redriveDeadLetters({ natsUrl: NATS_URL, namespace }, SECRET)).toBe(1);
+    expect(await redriveDeadLetters({ natsUrl: NATS_URL, namespace }, SECRET)).toEqual({ redriven: 1, refused: 0 });
     await vi.waitFor(() => expect(handled).toEqual([event.id]), { timeout: 5_000 });
     expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([]);
   });
@@ -131,10 +131,38 @@ describe("JetStream transport", () => {
     expect(all.map((letter) => letter.envelope.id).sort()).toEqual([first.id, second.id].sort());
     expect(newest).toEqual(all[1]);
     healed = true;
-    expect(await redriveDeadLetters(at, SECRET, (all[0] as { sequence: number }).sequence)).toBe(1);
+    expect(await redriveDeadLetters(at, SECRET, (all[0] as { sequence: number }).sequence)).toEqual({ redriven: 1, refused: 0 });
     await vi.waitFor(() => expect(handled).toEqual([all[0]?.envelope.id]), { timeout: 5_000 });
     expect((await listDeadLetters(at)).letters).toEqual([all[1]]);
-    expect(await redriveDeadLetters(at, SECRET, 999_999)).toBe(0);
+    expect(await redriveDeadLetters(at, SECRET, 999_999)).toEqual({ redriven: 0, refused: 0 });
+    expect(await redriveDeadLetters(at, SECRET)).toEqual({ redriven: 1, refused: 0 });
+  });
+
+  it("keeps a dead event's own signature, and redrives only what verifies: a letter forged into the stream stays", async () => {
+    const t = await transport();
+    let healed = false;
+    const handled: string[] = [];
+    await t.subscribe("careful", ["ledger.entry.checked"], async (e) => {
+      if (!healed) throw new Error("not yet");
+      handled.push(e.id);
+    });
+    const genuine = envelope("ledger.entry.checked");
+    await t.publish(genuine);
+    const at = { natsUrl: NATS_URL, namespace };
+    await vi.waitFor(async () => expect((await listDeadLetters(at)).total).toBe(1), { timeout: 10_000, interval: 200 });
+    const [kept] = (await listDeadLetters(at)).letters;
+    expect(kept?.signature).toBe(signatureOf(SECRET, kept?.data as Uint8Array));
+
+    // Anyone who may publish dead letters (every module may, for its own consumers) could forge one.
+    const forged = envelope("ledger.entry.checked");
+    const h = headers();
+    h.set("Bazaar-Consumer", "careful");
+    h.set("Bazaar-Signature", signatureOf("another-secret-of-at-least-32-characters", new TextEncoder().encode(JSON.stringify(forged))));
+    await nc.jetstream().publish(`${namespace}.dead.careful.ledger.entry.checked`, JSON.stringify(forged), { headers: h });
+    healed = true;
+    expect(await redriveDeadLetters(at, SECRET)).toEqual({ redriven: 1, refused: 1 });
+    await vi.waitFor(() => expect(handled).toEqual([genuine.id]), { timeout: 5_000 });
+    expect((await listDeadLetters(at)).letters.map((letter) => letter.envelope.id)).toEqual([forged.id]);
   });
 
   it("dead-letters an event whose every delivery timed out, instead of dropping it", async () => {
