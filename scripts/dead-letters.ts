@@ -8,14 +8,16 @@
  *   deploy/nats/nats-server.conf has an `ops` user for this) and BUS_NAMESPACE. An event goes again
  *   only with its own valid signature, checked with BUS_SECRET (or the development secret under
  *   DATA_DIR); the others are reported and stay.
- * - The outboxes (DATABASE_URL set, or in one process the embedded database under DATA_DIR, which
- *   bazaar must not hold at the same time): the events a module's relay gave up on.
+ * - The modules' own (DATABASE_URL set, or in one process the embedded database under DATA_DIR,
+ *   which bazaar must not hold at the same time): the events a module's relay gave up publishing,
+ *   and in one process those a module gave up handling.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { openModuleDatabase, type DatabaseTarget } from "../src/broker/database.ts";
 import { listDeadLetters, redriveDeadLetters } from "../src/broker/events/dead-letters.ts";
 import { OutboxRelay } from "../src/broker/events/relay.ts";
+import { SubscriberRetries } from "../src/broker/events/retries.ts";
 import { LocalTransport } from "../src/broker/events/transport.ts";
 import { openEmbeddedPostgres } from "../src/broker/embedded-postgres.ts";
 import { createLogger } from "../src/broker/logger.ts";
@@ -53,10 +55,14 @@ if (env.DATABASE_URL || !env.NATS_URL) {
       const orm = await openModuleDatabase(data, target);
       try {
         const outbox = new OutboxRelay(orm, data.name, new LocalTransport(), createLogger("silent"));
-        const dead = (await outbox.report(ALL)).deadLetters;
-        for (const letter of dead) {
-          if (!redrive) print({ where: `${data.name} outbox`, event: letter.name, id: letter.id, attempts: letter.attempts, error: letter.error });
-          else if (only === undefined || only === letter.id) print({ where: `${data.name} outbox`, id: letter.id, redriven: await outbox.redrive(letter.id) });
+        const retries = new SubscriberRetries(orm, data.name, data.name);
+        const kept = [
+          ...(await outbox.report(ALL)).deadLetters.map((letter) => ({ where: `${data.name} outbox`, letter, redrive: () => outbox.redrive(letter.id) })),
+          ...(await retries.report(ALL)).deadLetters.map((letter) => ({ where: `handled by ${data.name}`, letter, redrive: () => retries.redrive(letter.id) })),
+        ];
+        for (const { where, letter, redrive: again } of kept) {
+          if (!redrive) print({ where, event: letter.name, id: letter.id, attempts: letter.attempts, error: letter.error });
+          else if (only === undefined || only === letter.id) print({ where, id: letter.id, redriven: await again() });
         }
       } finally {
         await orm.close();

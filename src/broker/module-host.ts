@@ -12,6 +12,7 @@ import { moduleCalls } from "./metrics.ts";
 import { moduleSql } from "./module-sql.ts";
 import { publisherFor, type StagedEvent } from "./events/publisher.ts";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./events/relay.ts";
+import { SubscriberRetries } from "./events/retries.ts";
 import type { EventTransport } from "./events/transport.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
 import { serviceMeta, serviceSchema } from "./service-schema.ts";
@@ -40,6 +41,7 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
     db,
     tables,
     relay,
+    retries: new SubscriberRetries(orm, name, name),
     events: settings.events,
     auth: settings.auth,
     serviceSecret: settings.serviceSecret,

@@ -9,9 +9,10 @@ import type { ActionRef, Contract, EventRef, ParamsOf, ResultOf, Static } from "
 import type { NextDue } from "./background.ts";
 import type { Entity, MigrationObject, ModuleData, ModuleEntityManager, ModuleOrm } from "./database.ts";
 import type { ModuleSql } from "./module-sql.ts";
-import { AddTraceParent, CreateEventTables, eventEntities, IndexDeadEvents } from "./events/event-tables.ts";
+import { AddTraceParent, CreateEventRetries, CreateEventTables, eventEntities, IndexDeadEvents } from "./events/event-tables.ts";
 import type { Publish } from "./events/publisher.ts";
 import type { OutboxRelay } from "./events/relay.ts";
+import type { SubscriberRetries } from "./events/retries.ts";
 import type { EventTransport } from "./events/transport.ts";
 
 export type EventTables = ReturnType<typeof eventEntities>;
@@ -25,6 +26,8 @@ export interface ModuleRuntime {
   db: ModuleSql;
   tables: EventTables;
   relay: OutboxRelay;
+  /** The deliveries of events to this module that failed and wait for another try (one process only). */
+  retries: SubscriberRetries;
   events: EventTransport;
   auth: AuthKeys;
   /** Proves this module's identity on its calls to internal actions (service-identity.ts). */
@@ -134,6 +137,7 @@ export function moduleData(module: ModuleDefinition): { data: ModuleData; tables
         { name: "0000-event-tables", class: CreateEventTables },
         { name: "0000-event-tables-trace-parent", class: AddTraceParent },
         { name: "0000-event-tables-dead-index", class: IndexDeadEvents },
+        { name: "0000-event-tables-retries", class: CreateEventRetries },
         ...module.migrations,
       ],
     },

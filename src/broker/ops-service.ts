@@ -1,9 +1,9 @@
 /**
  * `$ops`: what the console asks of every process on the bus, one node at a time (each process
- * runs this service and answers only for itself): its modules and their outboxes, the totals of its
- * action metrics, the calls its modules made to other modules, the spans it kept, and a redrive of
- * an event one of its modules' outboxes gave up on. Admins only, verified here like any admin
- * action: a call over the bus proves nothing by itself.
+ * runs this service and answers only for itself): its modules with their outboxes and failed
+ * deliveries, the totals of its action metrics, the calls its modules made to other modules, the
+ * spans it kept, and a redrive of an event one of its modules gave up on (publishing or handling
+ * it). Admins only, verified here like any admin action: a call over the bus proves nothing by itself.
  */
 import { hostname } from "node:os";
 import type { Context, ServiceSchema } from "moleculer";
@@ -15,6 +15,7 @@ import { guardErrors } from "./middlewares/guard-errors.ts";
 import { authorize } from "./middlewares/authorize.ts";
 import { ACTION_BUCKETS_S, actionDuration, moduleCalls } from "./metrics.ts";
 import type { OutboxReport } from "./events/relay.ts";
+import type { RetryReport } from "./events/retries.ts";
 import type { ModuleDefinition, ModuleRuntime } from "./module.ts";
 import { keepingSpans, recentSpans, type RecentSpan } from "./recent-spans.ts";
 import { compileCheck } from "./validator.ts";
@@ -42,7 +43,7 @@ export interface NodeStatus {
   gateway: boolean;
   /** CPU time used so far, user and system, in µs. */
   cpuUs: number;
-  modules: { name: string; subscribes: string[]; outbox: OutboxReport }[];
+  modules: { name: string; subscribes: string[]; outbox: OutboxReport; retries: RetryReport }[];
   bucketsS: number[];
   actions: ActionTotals[];
   calls: { caller: string; callee: string; count: number }[];
@@ -62,7 +63,12 @@ export const Ops = defineContract({
       idempotent: true,
     },
     redrive: {
-      params: Type.Object({ module: Type.String({ minLength: 1, maxLength: 100 }), id: Uuid }),
+      params: Type.Object({
+        module: Type.String({ minLength: 1, maxLength: 100 }),
+        /** `outbox`: an event the module's relay gave up on; `subscriber`: one the module itself failed to handle. */
+        kind: Type.Union([Type.Literal("outbox"), Type.Literal("subscriber")]),
+        id: Uuid,
+      }),
       result: Type.Object({ redriven: Type.Boolean() }),
       access: "admin",
       idempotent: true,
@@ -95,7 +101,9 @@ export function opsService({ nodeId, gateway, hosted, auth, log }: OpsSettings):
         rssBytes: process.memoryUsage.rss(),
         gateway,
         cpuUs: cpu.user + cpu.system,
-        modules: await Promise.all(hosted.map(async ({ runtime }) => ({ name: runtime.name, subscribes: subscribes.get(runtime.name) ?? [], outbox: await runtime.relay.report() }))),
+        modules: await Promise.all(
+          hosted.map(async ({ runtime }) => ({ name: runtime.name, subscribes: subscribes.get(runtime.name) ?? [], outbox: await runtime.relay.report(), retries: await runtime.retries.report() })),
+        ),
         bucketsS: ACTION_BUCKETS_S,
         actions: await actionTotals(),
         calls: (await moduleCalls.get()).values.map((v) => ({ caller: String(v.labels.caller), callee: String(v.labels.callee), count: v.value })),
@@ -105,10 +113,10 @@ export function opsService({ nodeId, gateway, hosted, auth, log }: OpsSettings):
     async spans({ traces }) {
       return recentSpans(traces);
     },
-    async redrive({ module, id }) {
+    async redrive({ module, kind, id }) {
       const runtime = hosted.find((h) => h.runtime.name === module)?.runtime;
       if (!runtime) throw notFound(`This node runs no module ${module}.`);
-      return { redriven: await runtime.relay.redrive(id) };
+      return { redriven: await (kind === "outbox" ? runtime.relay.redrive(id) : runtime.retries.redrive(id)) };
     },
   };
   const actions: ServiceSchema["actions"] = {};

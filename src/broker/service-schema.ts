@@ -65,7 +65,8 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
       workers = background.map((work) => startWorker(work.name, work.run, { fallbackMs: work.fallbackMs, firstRunMs: work.firstRunMs, log: runtime.log }));
       // A worker whose work comes from an event runs right after this module has handled one.
       const wake = (event: string) => background.forEach((work, i) => work.wokenBy?.some((e) => e.name === event) && workers[i]?.wake());
-      await subscribe(module, runtime, wake);
+      const retrier = await subscribe(module, runtime, wake);
+      if (retrier) workers.push(retrier);
       await module.started?.(runtime);
     },
     async stopped() {
@@ -148,9 +149,12 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
 /** Events a module handles at once, in one transaction, when they arrive together. */
 const EVENT_BATCH = 64;
 
-async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handled: (event: string) => void): Promise<void> {
+/** How often a subscriber looks for retries nothing woke it for (one kept before a restart). */
+const RETRY_FALLBACK_MS = 30_000;
+
+async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handled: (event: string) => void): Promise<Worker | undefined> {
   const subscriptions = module.subscriptions?.(runtime) ?? [];
-  if (subscriptions.length === 0) return;
+  if (subscriptions.length === 0) return undefined;
   const name = module.contract.name;
   const byEvent = new Map(subscriptions.map((subscription) => [subscription.event.name, subscription]));
   const checks = new Map(subscriptions.map((s) => [s.event.name, compileCheck(s.event.payload)]));
@@ -165,7 +169,7 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handl
     runtime.relay.handOff(outcome.staged);
     return outcome.results;
   }, EVENT_BATCH);
-  await runtime.events.subscribe(name, [...byEvent.keys()], async (envelope: EventEnvelope) => {
+  const deliver = async (envelope: EventEnvelope) => {
     if (!byEvent.has(envelope.name)) return;
     const errors = checks.get(envelope.name)?.(envelope.payload);
     if (errors) throw new Error(`event ${envelope.name} ${envelope.id} does not match its schema: ${JSON.stringify(errors)}`);
@@ -179,5 +183,23 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handl
     }
     eventsHandled.inc({ ...labels, outcome: first ? "handled" : "duplicate" });
     if (first) handled(envelope.name);
+  };
+  const events = [...byEvent.keys()];
+  if (runtime.events.redelivers) {
+    await runtime.events.subscribe(name, events, deliver);
+    return undefined;
+  }
+  // The transport keeps no delivery state per subscriber: a failed delivery is this module's to retry.
+  const retrier = startWorker(`retry events ${name}`, () => runtime.retries.retryDue(deliver), { fallbackMs: RETRY_FALLBACK_MS, log: runtime.log });
+  runtime.retries.retriedBy(() => retrier.wake());
+  await runtime.events.subscribe(name, events, async (envelope) => {
+    try {
+      await deliver(envelope);
+    } catch (error) {
+      await runtime.retries.keep(envelope, error);
+      runtime.log.warn({ err: error, eventId: envelope.id, event: envelope.name }, "event handling failed; kept for a retry");
+      retrier.wake();
+    }
   });
+  return retrier;
 }

@@ -52,6 +52,13 @@ async function json(baseUrl: string, method: string, url: string, options: { tok
   return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as any };
 }
 
+async function signIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/console`);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
 describe.each(["split", "one-process"])("the console, %s", (name) => {
   let baseUrl: string;
   let db: TestDatabase;
@@ -82,10 +89,10 @@ describe.each(["split", "one-process"])("the console, %s", (name) => {
       expect(await api("GET", url, { token: customer })).toMatchObject({ status: 403, body: { code: "forbidden" } });
       expect((await api("GET", url, { token: admin })).status).toBe(200);
     }
-    const redrive = await api("POST", "/console/api/redrive", { token: customer, body: { module: "catalog", id: randomUUID() } });
+    const redrive = await api("POST", "/console/api/redrive", { token: customer, body: { module: "catalog", kind: "outbox", id: randomUUID() } });
     expect(redrive).toMatchObject({ status: 403 });
-    expect(await api("POST", "/console/api/redrive", { token: admin, body: { module: "catalog", id: "not-a-uuid" } })).toMatchObject({ status: 400, body: { code: "validation_failed" } });
-    expect(await api("POST", "/console/api/redrive", { token: admin, body: { module: "catalog", id: randomUUID() } })).toMatchObject({ status: 404 });
+    expect(await api("POST", "/console/api/redrive", { token: admin, body: { module: "catalog", kind: "outbox", id: "not-a-uuid" } })).toMatchObject({ status: 400, body: { code: "validation_failed" } });
+    expect(await api("POST", "/console/api/redrive", { token: admin, body: { module: "catalog", kind: "outbox", id: randomUUID() } })).toMatchObject({ status: 404 });
 
     if (name !== "split") return;
     // A member of the bus (it holds the bus secret) still needs an admin's token for `$ops`.
@@ -98,7 +105,7 @@ describe.each(["split", "one-process"])("the console, %s", (name) => {
       const ask = (token?: string) => call(member, Ops.actions.status, {}, { nodeID: catalogNode, meta: token ? { authToken: token } : {}, retries: 0 });
       await expect(ask()).rejects.toMatchObject({ code: 401 });
       await expect(ask(customer)).rejects.toMatchObject({ code: 403 });
-      await expect(call(member, Ops.actions.redrive, { module: "catalog", id: randomUUID() }, { nodeID: catalogNode, meta: { authToken: customer }, retries: 0 })).rejects.toMatchObject({ code: 403 });
+      await expect(call(member, Ops.actions.redrive, { module: "catalog", kind: "outbox", id: randomUUID() }, { nodeID: catalogNode, meta: { authToken: customer }, retries: 0 })).rejects.toMatchObject({ code: 403 });
       expect((await ask(admin)).modules.map((m) => m.name)).toEqual(["catalog"]);
     } finally {
       await member.stop();
@@ -106,10 +113,7 @@ describe.each(["split", "one-process"])("the console, %s", (name) => {
   });
 
   it("signs an admin in and shows every node and module, healthy", { timeout: SLOW }, async () => {
-    await page.goto(`${baseUrl}/console`);
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn(page, baseUrl);
     for (const module of MODULES) {
       await expect.poll(() => page.locator(`#modules tr[data-module="${module}"] .badge`).textContent(), WAIT).toBe("up");
     }
@@ -163,5 +167,29 @@ describe.each(["split", "one-process"])("the console, %s", (name) => {
     await row.waitFor({ state: "detached", ...WAIT });
     const state = async () => (await db.query("select published_at is not null as published, dead_at is not null as dead from catalog.outbox where id = $1", [dead?.id]))[0];
     await expect.poll(state, WAIT).toEqual({ published: true, dead: false });
+  });
+
+});
+
+// Split over NATS, JetStream keeps each subscriber's failed deliveries (its dead-letter stream).
+describe("the console, one process", () => {
+  it("redrives an event a module gave up handling (each module keeps its failed deliveries)", { timeout: SLOW }, async () => {
+    const { topology, db } = running.find((r) => r.topology.name === "one-process") as { topology: Topology; db: TestDatabase };
+    const page = await browser.newPage();
+    await signIn(page, topology.baseUrl);
+    // Payments gave up on an order's event after ten attempts (it had handled it before, so the
+    // redrive finds it in its inbox and is done).
+    const [placed] = await db.query<{ id: string }>(
+      `insert into payments.event_retries (event_id, consumer, envelope, attempts, next_at, dead_at, last_error)
+       select id, 'payments', jsonb_build_object('id', id, 'name', name, 'payload', payload, 'occurredAt', occurred_at, 'requestId', request_id), 10, now(), now(), 'provider misconfigured (made by the console test)'
+       from orders.outbox where name = 'orders.order.placed' order by occurred_at desc limit 1 returning event_id as id`,
+    );
+    const row = page.locator(`#dead-letters tr[data-dead-letter="${placed?.id}"]`);
+    await row.waitFor(WAIT);
+    expect(await row.textContent()).toContain("handled by payments");
+    await row.getByRole("button", { name: "Redrive" }).click();
+    await row.waitFor({ state: "detached", ...WAIT });
+    await expect.poll(async () => db.query("select 1 from payments.event_retries where event_id = $1", [placed?.id]), WAIT).toEqual([]);
+    await page.close();
   });
 });

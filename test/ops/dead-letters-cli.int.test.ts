@@ -1,7 +1,7 @@
 /**
  * `npm run dead-letters` in both topologies: split, against a nats-server running the shipped
  * deploy/nats/nats-server.conf, as its `ops` user (the stream's dead letters, redriven with their
- * own signatures); one process, against a module's outbox on PostgreSQL.
+ * own signatures); one process, against the modules' own tables on PostgreSQL.
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -64,23 +64,32 @@ describe("npm run dead-letters, split, with the shipped NATS permissions", () =>
   });
 });
 
-describe("npm run dead-letters, one process (the outboxes)", () => {
+describe("npm run dead-letters, one process (the modules' own tables)", () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase("deadletters_cli");
   });
   afterAll(() => db?.drop());
 
-  it("lists an outbox's dead events and redrives the one named", async () => {
+  it("lists what outboxes gave up publishing and modules gave up handling, and redrives the one named", async () => {
     // The first run prepares every module's schema, as a start would; none has a dead event yet.
     expect(await deadLetters({ DATABASE_URL: db.url })).toEqual([]);
     const [dead, other] = [randomUUID(), randomUUID()];
     for (const id of [dead, other]) {
       await db.query("insert into catalog.outbox (id, name, payload, occurred_at, attempts, dead_at, last_error) values ($1, 'catalog.product.created', '{}', now(), 10, now(), 'no subscriber could handle it')", [id]);
     }
-    expect(await deadLetters({ DATABASE_URL: db.url })).toEqual(expect.arrayContaining([
+    const unhandled = randomUUID();
+    await db.query(
+      `insert into payments.event_retries (event_id, consumer, envelope, attempts, next_at, dead_at, last_error)
+       values ($1::uuid, 'payments', jsonb_build_object('id', $1::text, 'name', 'orders.order.placed', 'payload', '{}'::jsonb, 'occurredAt', now(), 'requestId', null), 10, now(), now(), 'provider misconfigured')`,
+      [unhandled],
+    );
+    const listed = await deadLetters({ DATABASE_URL: db.url });
+    expect(listed).toHaveLength(3);
+    expect(listed).toEqual(expect.arrayContaining([
       { where: "catalog outbox", event: "catalog.product.created", id: dead, attempts: 10, error: "no subscriber could handle it" },
       expect.objectContaining({ where: "catalog outbox", id: other }),
+      { where: "handled by payments", event: "orders.order.placed", id: unhandled, attempts: 10, error: "provider misconfigured" },
     ]));
     expect(await deadLetters({ DATABASE_URL: db.url }, `--redrive=${dead}`)).toEqual([{ where: "catalog outbox", id: dead, redriven: true }]);
     const rows = await db.query("select id, dead_at is null as alive, attempts from catalog.outbox order by id = $1 desc", [dead]);

@@ -37,7 +37,7 @@ export function eventEntities() {
 }
 export type OutboxRow = InferEntity<ReturnType<typeof eventEntities>["Outbox"]>;
 
-/** Include in a module's migrations (first, then AddTraceParent and IndexDeadEvents) to give it an outbox and an inbox. */
+/** Include in a module's migrations (first, then AddTraceParent, IndexDeadEvents and CreateEventRetries) to give it an outbox and an inbox. */
 export class CreateEventTables extends Migration {
   override up(): void {
     this.addSql(`
@@ -75,5 +75,23 @@ export class AddTraceParent extends Migration {
 export class IndexDeadEvents extends Migration {
   override up(): void {
     this.addSql("create index outbox_dead_idx on outbox (dead_at) where dead_at is not null");
+  }
+}
+
+/** A subscriber's own failed deliveries, where the transport keeps none (events/retries.ts). */
+export class CreateEventRetries extends Migration {
+  override up(): void {
+    this.addSql(`
+      create table event_retries (
+        event_id uuid not null,
+        consumer varchar(200) not null,
+        envelope jsonb not null,
+        attempts integer not null,
+        next_at timestamptz(3) not null,
+        dead_at timestamptz(3),
+        last_error text,
+        primary key (event_id, consumer)
+      )`);
+    this.addSql("create index event_retries_due_idx on event_retries (next_at) where dead_at is null");
   }
 }

@@ -57,6 +57,7 @@ export interface JetStreamSettings {
 export const DEFAULT_REDELIVERY: RedeliverySettings = { maxDeliver: 8, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000] };
 
 export class JetStreamTransport implements EventTransport {
+  readonly redelivers = true;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;

@@ -31,6 +31,11 @@ export interface EventObserver {
 }
 
 export interface EventTransport {
+  /**
+   * Whether the transport keeps each subscriber's failed deliveries itself and delivers them again
+   * (JetStream's durable consumers). Where it does not, each subscriber keeps its own (retries.ts).
+   */
+  readonly redelivers: boolean;
   /** Resolves once the event is durably accepted for delivery (or, locally, delivered). */
   publish(envelope: EventEnvelope): Promise<void>;
   /** Delivers each event in `events` to `consumer` at least once, redelivering after a failure. */
@@ -40,10 +45,12 @@ export interface EventTransport {
 
 /**
  * In one process: publishing delivers to every local subscriber of the event (at once), and fails
- * if any of them fails, so the relay keeps the event and tries again (those that succeeded dedupe it).
- * Observers hear of each event as it is published; in one process they never miss one.
+ * if any of them fails, so the relay keeps the event and tries again (those that succeeded dedupe
+ * it). A module's subscribers never fail it: they keep a delivery that failed for themselves
+ * (retries.ts). Observers hear of each event as it is published; in one process they never miss one.
  */
 export class LocalTransport implements EventTransport, EventObserver {
+  readonly redelivers = false;
   readonly #subscribers = new Map<string, { consumer: string; deliver: Delivery }[]>();
   readonly #observers = new Map<string, ((envelope: EventEnvelope) => void)[]>();
 

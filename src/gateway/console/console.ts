@@ -18,7 +18,10 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
 const ASSETS = { "/console": ["index.html", "text/html; charset=utf-8"], "/console/console.js": ["console.js", "text/javascript; charset=utf-8"], "/console/console.css": ["console.css", "text/css; charset=utf-8"] } as const;
 
 const Redrive = Type.Union([
-  Type.Object({ module: Type.String({ minLength: 1, maxLength: 100 }), id: Uuid }, { additionalProperties: false }),
+  Type.Object(
+    { module: Type.String({ minLength: 1, maxLength: 100 }), kind: Type.Union([Type.Literal("outbox"), Type.Literal("subscriber")]), id: Uuid },
+    { additionalProperties: false },
+  ),
   Type.Object({ sequence: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
 ]);
 
@@ -43,8 +46,8 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleSource
   app.get("/console/api/traces", hidden, async (request) => ({ traces: await view.traces(await adminToken(request)) }));
   app.post("/console/api/redrive", { schema: { hide: true, body: Redrive } }, async (request, reply) => {
     const token = await adminToken(request);
-    const body = request.body as { module: string; id: string } | { sequence: number };
-    const redriven = "sequence" in body ? await view.redriveStream(body.sequence) : await view.redriveOutbox(token, body.module, body.id);
+    const body = request.body as { module: string; kind: "outbox" | "subscriber"; id: string } | { sequence: number };
+    const redriven = "sequence" in body ? await view.redriveStream(body.sequence) : await view.redriveModule(token, body.module, body.kind, body.id);
     if (!redriven) throw notFound("No such dead letter; it may have been redriven already.");
     return reply.code(202).send({ redriven: true });
   });

@@ -7,7 +7,7 @@ const BUCKETS = [0.001, 0.01, 0.1, 1];
 function status(nodeId: string, uptimeS: number, cpuUs: number, actions: NodeStatus["actions"], modules = ["catalog"]): NodeStatus {
   return {
     nodeId, hostname: "h", pid: 1, uptimeS, rssBytes: 0, gateway: false, cpuUs, bucketsS: BUCKETS, actions, calls: [], keepsSpans: false,
-    modules: modules.map((name) => ({ name, subscribes: [], outbox: { pending: 0, oldestPendingAt: null, dead: 0, deadLetters: [] } })),
+    modules: modules.map((name) => ({ name, subscribes: [], outbox: { pending: 0, oldestPendingAt: null, dead: 0, deadLetters: [] }, retries: { waiting: 0, dead: 0, deadLetters: [] } })),
   };
 }
 

@@ -45,9 +45,12 @@ export interface SystemSnapshot {
     nodes: string[];
     rates: ModuleRates | null;
     outbox: { pending: number; oldestPendingAt: string | null; dead: number } | null;
+    /** Deliveries to this module that failed and wait for a retry, and those it gave up on. */
+    retries: { waiting: number; dead: number } | null;
   }[];
   deadLetters: {
-    outbox: { module: string; id: string; name: string; occurredAt: string; attempts: number; error: string }[];
+    /** What a module's relay gave up publishing (`outbox`), or the module itself gave up handling (`subscriber`). */
+    modules: { module: string; kind: "outbox" | "subscriber"; id: string; name: string; occurredAt: string; attempts: number; error: string }[];
     stream: { total: number; letters: { sequence: number; consumer: string; error: string; name: string; id: string; occurredAt: string; signed: boolean }[] } | { unavailable: string } | null;
   };
   graph: { modules: string[]; edges: { from: string; to: string; kind: "calls" | "events"; count?: number }[] };
@@ -88,17 +91,25 @@ export class SystemView {
       }),
       modules: health.map(([name, state]) => {
         // Instances of a module share its schema: any one of them tells its outbox.
-        const outbox = runs(name)[0]?.modules.find((m) => m.name === name)?.outbox;
+        const own = runs(name)[0]?.modules.find((m) => m.name === name);
+        const outbox = own?.outbox;
         return {
           name,
           health: state,
           nodes: runs(name).map((s) => s.nodeId),
           rates: moduleRates(name, windows),
           outbox: outbox ? { pending: outbox.pending, oldestPendingAt: outbox.oldestPendingAt, dead: outbox.dead } : null,
+          retries: own ? { waiting: own.retries.waiting, dead: own.retries.dead } : null,
         };
       }),
       deadLetters: {
-        outbox: modules.flatMap((name) => (runs(name)[0]?.modules.find((m) => m.name === name)?.outbox.deadLetters ?? []).map((letter) => ({ module: name, ...letter }))),
+        modules: modules.flatMap((name) => {
+          const own = runs(name)[0]?.modules.find((m) => m.name === name);
+          return [
+            ...(own?.outbox.deadLetters ?? []).map((letter) => ({ module: name, kind: "outbox" as const, ...letter })),
+            ...(own?.retries.deadLetters ?? []).map((letter) => ({ module: name, kind: "subscriber" as const, ...letter })),
+          ];
+        }),
         stream,
       },
       graph: { modules, edges: graphEdges(answered) },
@@ -113,11 +124,11 @@ export class SystemView {
     return assembleTraces(answers.flat(), TRACES_LISTED);
   }
 
-  /** Gives an event that `module`'s outbox gave up on another round; false when there is none such. */
-  async redriveOutbox(token: string, module: string, id: string): Promise<boolean> {
+  /** Gives an event `module` gave up on (publishing or handling it) another round; false when there is none such. */
+  async redriveModule(token: string, module: string, kind: "outbox" | "subscriber", id: string): Promise<boolean> {
     const node = this.#opsNodes().find((n) => n.modules.includes(module));
     if (!node) return false;
-    return (await call(this.#sources.broker, Ops.actions.redrive, { module, id }, this.#options(node.id, token))).redriven;
+    return (await call(this.#sources.broker, Ops.actions.redrive, { module, kind, id }, this.#options(node.id, token))).redriven;
   }
 
   /** Sends the stream's dead letter at `sequence` again; false when there is none such with a valid signature (or no stream). */

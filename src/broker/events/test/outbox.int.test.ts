@@ -44,6 +44,7 @@ async function stage(count: number): Promise<string[]> {
 }
 
 class RecordingTransport implements EventTransport {
+  readonly redelivers = true;
   published: EventEnvelope[] = [];
   failWith: Error | undefined;
   async publish(envelope: EventEnvelope) {

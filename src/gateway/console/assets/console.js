@@ -66,7 +66,8 @@ function renderModules(modules) {
     el("td", { class: "number" }, m.rates && m.rates.p99Ms !== null ? `≤ ${m.rates.p99Ms} ms` : "–"),
     el("td", { class: "number", "data-field": "pending" }, m.outbox ? m.outbox.pending : "–"),
     el("td", {}, m.outbox ? since(m.outbox.oldestPendingAt) : "–"),
-    el("td", { class: "number", "data-field": "dead" }, m.outbox ? m.outbox.dead : "–"),
+    el("td", { class: "number", "data-field": "retrying" }, m.retries ? m.retries.waiting : "–"),
+    el("td", { class: "number", "data-field": "dead" }, m.outbox && m.retries ? m.outbox.dead + m.retries.dead : "–"),
   )));
 }
 
@@ -97,18 +98,18 @@ function redriveButton(body) {
   return button;
 }
 
-function renderDeadLetters({ outbox, stream }) {
+function renderDeadLetters({ modules, stream }) {
   const rows = [
-    ...outbox.map((d) => el("tr", { "data-dead-letter": d.id },
-      el("td", {}, `${d.module} outbox`), el("td", {}, d.name), el("td", {}, d.id), el("td", {}, since(d.occurredAt)), el("td", { class: "error" }, d.error),
-      el("td", {}, redriveButton({ module: d.module, id: d.id })))),
+    ...modules.map((d) => el("tr", { "data-dead-letter": d.id },
+      el("td", {}, d.kind === "outbox" ? `${d.module}'s outbox` : `handled by ${d.module}`), el("td", {}, d.name), el("td", {}, d.id), el("td", {}, since(d.occurredAt)), el("td", { class: "error" }, d.error),
+      el("td", {}, redriveButton({ module: d.module, kind: d.kind, id: d.id })))),
     ...(stream && stream.letters ? stream.letters.map((d) => el("tr", { "data-dead-letter": d.id },
       el("td", {}, `stream #${d.sequence} (${d.consumer})`), el("td", {}, d.name), el("td", {}, d.id), el("td", {}, since(d.occurredAt)), el("td", { class: "error" }, d.error),
       el("td", {}, d.signed ? redriveButton({ sequence: d.sequence }) : "not signed by this deployment: not redriven"))) : []),
   ];
   $("#dead-letters tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 6 }, "None: every event was handled."))]));
   $("#dead-letters-note").textContent = stream === null
-    ? "Events travel inside this process; what a subscriber could not handle stays in its publisher's outbox."
+    ? "Events travel inside this process: each module keeps and retries what it could not handle, and keeps it here after 10 attempts."
     : stream.unavailable ? `The dead-letter stream could not be read: ${stream.unavailable}` : `${stream.total} in the JetStream dead-letter stream.`;
 }
 
