@@ -35,8 +35,9 @@ export interface Config {
   /** Credentials and TLS for NATS; production refuses NATS without credentials. */
   nats: { user?: string; password?: string; token?: string; credsFile?: string; tlsCaFile?: string; tlsCertFile?: string; tlsKeyFile?: string };
   /**
-   * Signs every bus packet and durable event of this deployment (at least 32 characters). Unset
-   * outside production: one is generated under DATA_DIR for processes started together.
+   * Seals (encrypts and authenticates) every bus packet and signs every durable event of this
+   * deployment (at least 32 characters). Unset outside production: one is generated under DATA_DIR
+   * for processes started together.
    */
   busSecret: string | undefined;
   /**

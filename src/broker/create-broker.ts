@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import moleculer, { type BrokerOptions } from "moleculer";
 import type { Logger } from "pino";
 import { describeError, isTransportFailure } from "./errors.ts";
-import { signPackets } from "./middlewares/sign-packets.ts";
+import { sealPackets } from "./middlewares/seal-packets.ts";
 import { traceCalls } from "./middlewares/trace-calls.ts";
 
 const { ServiceBroker } = moleculer;
@@ -35,7 +35,7 @@ export interface BrokerSettings {
 const BUILT_IN_MIDDLEWARES = ["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "Timeout", "CircuitBreaker", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"];
 
 export function createBroker(settings: BrokerSettings): Broker {
-  if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to sign its packets");
+  if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to seal its packets");
   const options: BrokerOptions = {
     namespace: settings.namespace,
     // Moleculer's default is hostname-pid, the same for a container restarted (pid 1 again): the
@@ -46,7 +46,7 @@ export function createBroker(settings: BrokerSettings): Broker {
     // Moleculer's own middlewares in its order but for one swap: the circuit breaker wraps the
     // timeout, so that it sees timeouts (inside it, a slow call only looked like a late success).
     internalMiddlewares: false,
-    middlewares: [...(settings.busSecret ? [signPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES, ...(settings.telemetry ? [traceCalls()] : [])],
+    middlewares: [...(settings.busSecret ? [sealPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES, ...(settings.telemetry ? [traceCalls()] : [])],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
     // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`

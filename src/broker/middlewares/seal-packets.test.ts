@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../logger.ts";
-import { signPackets } from "./sign-packets.ts";
+import { sealPackets } from "./seal-packets.ts";
 
 type Hooks = {
   created(broker: { nodeID: string; namespace: string }): void;
@@ -11,7 +11,7 @@ type Hooks = {
 const SECRET = "bus-secret-for-tests-at-least-32-chars";
 
 function node(nodeID: string, secret = SECRET, options: { namespace?: string; clock?: () => number } = {}) {
-  const hooks = signPackets(secret, createLogger("silent"), options.clock) as unknown as Hooks;
+  const hooks = sealPackets(secret, createLogger("silent"), options.clock) as unknown as Hooks;
   hooks.created({ nodeID, namespace: options.namespace ?? "bazaar" });
   const sent: Buffer[] = [];
   const received: string[] = [];
@@ -20,7 +20,18 @@ function node(nodeID: string, secret = SECRET, options: { namespace?: string; cl
   return { send: (topic: string, body: string) => send(topic, Buffer.from(body), {}).then(() => sent.at(-1) as Buffer), receive: (cmd: string, packet: Buffer) => receive(cmd, packet, {}), received };
 }
 
-describe("signed packets", () => {
+describe("sealed packets", () => {
+  it("cannot be read on the wire: a login's password and a call's token are not in the bytes", async () => {
+    const body = '{"action":"identity.login","params":{"email":"ada@example.com","password":"correct horse"},"meta":{"authToken":"eyJhbGciOi.secret"}}';
+    const [a, b] = [node("a"), node("b")];
+    const packet = await a.send("MOL-bazaar.REQ.b", body);
+    for (const secret of ["correct horse", "ada@example.com", "eyJhbGciOi", "identity.login"]) expect(packet.includes(secret), secret).toBe(false);
+    // Two packets of the same bytes look nothing alike.
+    expect((await a.send("MOL-bazaar.REQ.b", body)).equals(packet)).toBe(false);
+    b.receive("REQ", packet);
+    expect(b.received).toEqual([`REQ:${body}`]);
+  });
+
   it("reach the node they were sent to, once", async () => {
     const [a, b] = [node("a"), node("b")];
     const packet = await a.send("MOL-bazaar.REQ.b", '{"action":"x"}');
