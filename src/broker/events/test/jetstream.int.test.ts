@@ -113,14 +113,19 @@ describe("JetStream transport", () => {
     expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([]);
   });
 
+  /** A consumer of `event` that fails it with `error` until healed, and the ids it handled since. */
+  async function failingUntilHealed(t: JetStreamTransport, consumer: string, event: string, error: string) {
+    const state = { healed: false, handled: [] as string[] };
+    await t.subscribe(consumer, [event], async (e) => {
+      if (!state.healed) throw new Error(error);
+      state.handled.push(e.id);
+    });
+    return state;
+  }
+
   it("lists the last dead letters when asked for a few, and redrives one by its sequence", async () => {
     const t = await transport();
-    let healed = false;
-    const handled: string[] = [];
-    await t.subscribe("picky", ["ledger.entry.refused"], async (e) => {
-      if (!healed) throw new Error("refused");
-      handled.push(e.id);
-    });
+    const picky = await failingUntilHealed(t, "picky", "ledger.entry.refused", "refused");
     const [first, second] = [envelope("ledger.entry.refused"), envelope("ledger.entry.refused")];
     await t.publish(first);
     await t.publish(second);
@@ -130,9 +135,9 @@ describe("JetStream transport", () => {
     const { letters: all } = await listDeadLetters(at);
     expect(all.map((letter) => letter.envelope.id).sort()).toEqual([first.id, second.id].sort());
     expect(newest).toEqual(all[1]);
-    healed = true;
+    picky.healed = true;
     expect(await redriveDeadLetters(at, SECRET, (all[0] as { sequence: number }).sequence)).toEqual({ redriven: 1, refused: 0 });
-    await vi.waitFor(() => expect(handled).toEqual([all[0]?.envelope.id]), { timeout: 5_000 });
+    await vi.waitFor(() => expect(picky.handled).toEqual([all[0]?.envelope.id]), { timeout: 5_000 });
     expect((await listDeadLetters(at)).letters).toEqual([all[1]]);
     expect(await redriveDeadLetters(at, SECRET, 999_999)).toEqual({ redriven: 0, refused: 0 });
     expect(await redriveDeadLetters(at, SECRET)).toEqual({ redriven: 1, refused: 0 });
@@ -140,12 +145,7 @@ describe("JetStream transport", () => {
 
   it("keeps a dead event's own signature, and redrives only what verifies: a letter forged into the stream stays", async () => {
     const t = await transport();
-    let healed = false;
-    const handled: string[] = [];
-    await t.subscribe("careful", ["ledger.entry.checked"], async (e) => {
-      if (!healed) throw new Error("not yet");
-      handled.push(e.id);
-    });
+    const careful = await failingUntilHealed(t, "careful", "ledger.entry.checked", "not yet");
     const genuine = envelope("ledger.entry.checked");
     await t.publish(genuine);
     const at = { natsUrl: NATS_URL, namespace };
@@ -159,9 +159,9 @@ describe("JetStream transport", () => {
     h.set("Bazaar-Consumer", "careful");
     h.set("Bazaar-Signature", signatureOf("another-secret-of-at-least-32-characters", new TextEncoder().encode(JSON.stringify(forged))));
     await nc.jetstream().publish(`${namespace}.dead.careful.ledger.entry.checked`, JSON.stringify(forged), { headers: h });
-    healed = true;
+    careful.healed = true;
     expect(await redriveDeadLetters(at, SECRET)).toEqual({ redriven: 1, refused: 1 });
-    await vi.waitFor(() => expect(handled).toEqual([genuine.id]), { timeout: 5_000 });
+    await vi.waitFor(() => expect(careful.handled).toEqual([genuine.id]), { timeout: 5_000 });
     expect((await listDeadLetters(at)).letters.map((letter) => letter.envelope.id)).toEqual([forged.id]);
   });
 
