@@ -1,7 +1,7 @@
 /**
- * `npm run dead-letters` lists the events that could not be handled; `-- --redrive` sends them all
- * again once the cause is fixed, `-- --redrive=<sequence or event id>` only one. The console
- * (/console) does the same from a browser.
+ * `npm run dead-letters` (the same as `npm run cli -- dead-letters`) lists the events that could not
+ * be handled; `-- --redrive` sends them all again once the cause is fixed, `-- --redrive=<sequence or
+ * event id>` only one. The console (/console) does the same from a browser.
  *
  * - Split (NATS_URL set): JetStream's dead-letter stream, reached with the NATS settings the
  *   processes take (NATS_USER, NATS_PASSWORD, NATS_CREDS_FILE, NATS_TLS_*; the shipped
@@ -26,49 +26,52 @@ import { natsOptions } from "../src/broker/nats-options.ts";
 import { natsSettings } from "../src/config.ts";
 import { registry } from "../src/registry.ts";
 
-const env = process.env;
-const redrive = process.argv.find((arg) => arg === "--redrive" || arg.startsWith("--redrive="));
-const only = redrive?.includes("=") ? redrive.slice("--redrive=".length) : undefined;
-const dataDir = path.resolve(env.DATA_DIR || ".data");
 const ALL = 1_000_000;
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
-if (env.NATS_URL) {
-  const at = { natsUrl: env.NATS_URL, namespace: env.BUS_NAMESPACE || "bazaar", connection: natsOptions({ nats: natsSettings(env) }) };
-  if (redrive) {
-    const secret = env.BUS_SECRET || (await readFile(path.join(dataDir, "keys/bus-secret"), "utf8"));
-    const sequence = only === undefined ? undefined : Number(only);
-    if (sequence === undefined || Number.isInteger(sequence)) print({ where: "stream", ...(await redriveDeadLetters(at, secret, sequence)) });
-  } else {
-    for (const letter of (await listDeadLetters(at)).letters) {
-      print({ where: "stream", sequence: letter.sequence, consumer: letter.consumer, event: letter.envelope.name, id: letter.envelope.id, error: letter.error });
-    }
-  }
-}
+/** Prints one JSON line per dead letter (or per redrive); `args` are the command's own options. */
+export async function deadLetters(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+  const redrive = args.find((arg) => arg === "--redrive" || arg.startsWith("--redrive="));
+  const only = redrive?.includes("=") ? redrive.slice("--redrive=".length) : undefined;
+  const dataDir = path.resolve(env.DATA_DIR || ".data");
 
-if (env.DATABASE_URL || !env.NATS_URL) {
-  const modules = registry.map((module) => moduleData(module).data);
-  const embedded = env.DATABASE_URL ? undefined : await openEmbeddedPostgres(dataDir, modules);
-  const target: DatabaseTarget = embedded ? { kind: "embedded", pglite: embedded.pglite } : { kind: "postgres", url: env.DATABASE_URL as string, poolMax: 1 };
-  try {
-    for (const data of modules) {
-      const orm = await openModuleDatabase(data, target);
-      try {
-        const outbox = new OutboxRelay(orm, data.name, new LocalTransport(), createLogger("silent"));
-        const retries = new SubscriberRetries(orm, data.name, data.name);
-        const kept = [
-          ...(await outbox.report(ALL)).deadLetters.map((letter) => ({ where: `${data.name} outbox`, letter, redrive: () => outbox.redrive(letter.id) })),
-          ...(await retries.report(ALL)).deadLetters.map((letter) => ({ where: `handled by ${data.name}`, letter, redrive: () => retries.redrive(letter.id) })),
-        ];
-        for (const { where, letter, redrive: again } of kept) {
-          if (!redrive) print({ where, event: letter.name, id: letter.id, attempts: letter.attempts, error: letter.error });
-          else if (only === undefined || only === letter.id) print({ where, id: letter.id, redriven: await again() });
-        }
-      } finally {
-        await orm.close();
+  if (env.NATS_URL) {
+    const at = { natsUrl: env.NATS_URL, namespace: env.BUS_NAMESPACE || "bazaar", connection: natsOptions({ nats: natsSettings(env) }) };
+    if (redrive) {
+      const secret = env.BUS_SECRET || (await readFile(path.join(dataDir, "keys/bus-secret"), "utf8"));
+      const sequence = only === undefined ? undefined : Number(only);
+      if (sequence === undefined || Number.isInteger(sequence)) print({ where: "stream", ...(await redriveDeadLetters(at, secret, sequence)) });
+    } else {
+      for (const letter of (await listDeadLetters(at)).letters) {
+        print({ where: "stream", sequence: letter.sequence, consumer: letter.consumer, event: letter.envelope.name, id: letter.envelope.id, error: letter.error });
       }
     }
-  } finally {
-    await embedded?.close();
+  }
+
+  if (env.DATABASE_URL || !env.NATS_URL) {
+    const modules = registry.map((module) => moduleData(module).data);
+    const embedded = env.DATABASE_URL ? undefined : await openEmbeddedPostgres(dataDir, modules);
+    const target: DatabaseTarget = embedded ? { kind: "embedded", pglite: embedded.pglite } : { kind: "postgres", url: env.DATABASE_URL as string, poolMax: 1 };
+    try {
+      for (const data of modules) {
+        const orm = await openModuleDatabase(data, target);
+        try {
+          const outbox = new OutboxRelay(orm, data.name, new LocalTransport(), createLogger("silent"));
+          const retries = new SubscriberRetries(orm, data.name, data.name);
+          const kept = [
+            ...(await outbox.report(ALL)).deadLetters.map((letter) => ({ where: `${data.name} outbox`, letter, redrive: () => outbox.redrive(letter.id) })),
+            ...(await retries.report(ALL)).deadLetters.map((letter) => ({ where: `handled by ${data.name}`, letter, redrive: () => retries.redrive(letter.id) })),
+          ];
+          for (const { where, letter, redrive: again } of kept) {
+            if (!redrive) print({ where, event: letter.name, id: letter.id, attempts: letter.attempts, error: letter.error });
+            else if (only === undefined || only === letter.id) print({ where, id: letter.id, redriven: await again() });
+          }
+        } finally {
+          await orm.close();
+        }
+      }
+    } finally {
+      await embedded?.close();
+    }
   }
 }

@@ -168,7 +168,7 @@ function natsValues(modules: string[], replicas: number) {
     {
       user: "ops",
       password: "<< $OPS_NATS_PASSWORD >>",
-      permissions: { publish: ["$JS.API.INFO", ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.bazaar_dead_letters`), "bazaar.events.>"], subscribe: ["_INBOX.>"] },
+      permissions: { publish: [...bus, "$JS.API.INFO", ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.bazaar_dead_letters`), "bazaar.events.>"], subscribe: bus },
     },
     ...modules.map((module) => ({
       user: module,

@@ -248,11 +248,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
       ttlS: integer(env, "CACHE_TTL_S", nodeEnv === "production" ? 30 : 0, 0, 86_400),
       maxEntries: integer(env, "CACHE_MAX_ENTRIES", 10_000, 1, 10_000_000),
     },
-    broker: {
-      requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 300_000),
-      heartbeatIntervalS: integer(env, "HEARTBEAT_INTERVAL_S", 2, 1, 60),
-      heartbeatTimeoutS: integer(env, "HEARTBEAT_TIMEOUT_S", 6, 2, 300),
-    },
+    broker: brokerSettings(env),
     payments: {
       latencyMs: integer(env, "PAYMENTS_LATENCY_MS", 0, 0, 60_000),
       failureRate: fraction(env, "PAYMENTS_FAILURE_RATE", 0),
@@ -267,6 +263,15 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
   };
   checkCombination(config, knownModules.length);
   return config;
+}
+
+/** How a broker waits for answers and notices departed nodes; also for tools that join the bus. */
+export function brokerSettings(env: Env): Config["broker"] {
+  return {
+    requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 300_000),
+    heartbeatIntervalS: integer(env, "HEARTBEAT_INTERVAL_S", 2, 1, 60),
+    heartbeatTimeoutS: integer(env, "HEARTBEAT_TIMEOUT_S", 6, 2, 300),
+  };
 }
 
 /** NATS credentials and TLS files (NATS_USER, NATS_PASSWORD, ...); also for tools that join no bus. */

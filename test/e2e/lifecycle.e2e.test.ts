@@ -83,9 +83,10 @@ describe("npm start on the embedded database", () => {
     const text = output(started);
     try {
       await waitUntilReady(`http://127.0.0.1:${port}`);
-      const messages = text().trim().split("\n").map((line) => JSON.parse(line).msg as string);
-      expect(messages[0]).toBe("bazaar starting");
-      expect(messages).toContain(`bazaar ready at http://127.0.0.1:${port}/docs`);
+      const messages = () => text().trim().split("\n").map((line) => JSON.parse(line).msg as string);
+      expect(messages()[0]).toBe("bazaar starting");
+      // The logger writes asynchronously: the line may reach the pipe just after readiness answers.
+      await vi.waitFor(() => expect(messages()).toContain(`bazaar ready at http://127.0.0.1:${port}/docs`), { timeout: 5_000, interval: 50 });
     } finally {
       await stopAll([started]);
     }

@@ -1,5 +1,5 @@
 /**
- * `npm run dead-letters` in both topologies: split, against a nats-server running the shipped
+ * `npm run dead-letters` (`npm run cli -- dead-letters`) in both topologies: split, against a nats-server running the shipped
  * deploy/nats/nats-server.conf, as its `ops` user (the stream's dead letters, redriven with their
  * own signatures); one process, against the modules' own tables on PostgreSQL.
  */
@@ -14,13 +14,13 @@ import { startShippedNats, type ShippedNats } from "../support/nats-server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const run = promisify(execFile);
-const SCRIPT = path.resolve(import.meta.dirname, "../../scripts/dead-letters.ts");
+const CLI = path.resolve(import.meta.dirname, "../../scripts/cli.ts");
 const SECRET = "dead-letters-cli-secret-of-32-characters";
 
 /** The command's output, one JSON object per line. */
 async function deadLetters(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>[]> {
   const { NATS_URL: _nats, DATABASE_URL: _db, ...inherited } = process.env;
-  const { stdout } = await run(process.execPath, [SCRIPT, ...args], { env: { ...inherited, LOG_LEVEL: "silent", ...env } });
+  const { stdout } = await run(process.execPath, [CLI, "dead-letters", ...args], { env: { ...inherited, LOG_LEVEL: "silent", ...env } });
   return stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
 }
 
