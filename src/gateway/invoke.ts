@@ -59,16 +59,17 @@ export const NotModified = Type.Null({ description: "Not modified: the copy with
 /**
  * OpenAPI metadata for a route backed by `action`: who may call it shows as a security requirement.
  * A route that calls another action for some requests (`variants`) documents their errors too, and
- * takes a token when any of them needs one.
+ * takes a token when any of them needs one. A route of API version 2 or later has its own
+ * operationId for the same action.
  */
-export function describedBy(action: ActionRef, tag: string, summary: string, variants: ActionRef[] = []) {
+export function describedBy(action: ActionRef, tag: string, summary: string, variants: ActionRef[] = [], version = 1) {
   const open = [action, ...variants].map((each) => each.access === "anyone");
   const bearer: Record<string, string[]> = { bearerAuth: [] };
   const security: Record<string, string[]>[] = open.every(Boolean) ? [] : open.some(Boolean) ? [{}, bearer] : [bearer];
   return {
     tags: [tag],
     summary,
-    operationId: operationIdOf(action),
+    operationId: operationIdOf(action, version),
     security,
     ...(variants.length > 0 ? { [VARIANTS]: variants.map((variant) => variant.fullName) } : {}),
   };

@@ -58,7 +58,7 @@ export function finishDocument(document: Json, actions: ActionRef[]): Json {
     for (const method of METHODS) {
       const operation = pathItem[method] as Operation | undefined;
       if (!operation) continue;
-      const action = operation.operationId ? byOperation.get(operation.operationId) : undefined;
+      const action = operation.operationId ? byOperation.get(operation.operationId.replace(/_v\d+$/, "")) : undefined;
       if (!action) throw new Error(`operation ${operation.operationId ?? method} is backed by no action`);
       const variants = (operation[VARIANTS] ?? []).map((name) => byName.get(name) ?? action);
       delete operation[VARIANTS];
@@ -70,8 +70,9 @@ export function finishDocument(document: Json, actions: ActionRef[]): Json {
   return document;
 }
 
-export function operationIdOf(action: ActionRef): string {
-  return action.fullName.replace(".", "_");
+/** `catalog_getProduct`; in API version 2, `catalog_getProduct_v2`. */
+export function operationIdOf(action: ActionRef, version = 1): string {
+  return action.fullName.replace(".", "_") + (version > 1 ? `_v${version}` : "");
 }
 
 /** The headers of the conventions: `Location` on a 201, `ETag` on a read that takes `If-None-Match`. */
