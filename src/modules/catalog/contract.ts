@@ -108,14 +108,14 @@ export const Catalog = defineContract({
       },
     },
     /**
-     * Several products by id, active or not, for other modules (orders snapshots prices with it).
+     * Several products by id, active or not, for other modules (orders and catering snapshot prices with it).
      * Unknown ids are simply absent from `items`. Internal. Safe to retry.
      */
     getProducts: {
       params: Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true }) }, { additionalProperties: false }),
       result: Type.Object({ items: Type.Array(Product) }),
       access: "internal",
-      callers: ["orders"],
+      callers: ["orders", "catering"],
       idempotent: true,
     },
     /**

@@ -23,6 +23,13 @@ const ReservationLines = Type.Array(
 
 const OrderRef = Type.Object({ orderId: Uuid }, { additionalProperties: false });
 
+const HoldLines = Type.Array(
+  Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false }),
+  { minItems: 1, maxItems: 50 },
+);
+const HoldRef = Type.Object({ holdId: Uuid }, { additionalProperties: false });
+const HoldState = Type.Object({ holdId: Uuid, status: Type.Union([Type.Literal("held"), Type.Literal("sold"), Type.Literal("released")]) });
+
 const errors = defineErrors({
   outOfStock: {
     status: 409,
@@ -31,6 +38,7 @@ const errors = defineErrors({
     members: { productIds: Type.Array(Uuid) },
   },
   reservationReleased: { status: 409, code: "invalid_state", description: "The order's reservation was already released." },
+  holdReleased: { status: 409, code: "invalid_state", description: "The hold was released (or never made): its units cannot be held or sold under it." },
 });
 
 export const Inventory = defineContract({
@@ -75,6 +83,27 @@ export const Inventory = defineContract({
       callers: ["orders"],
       idempotent: true,
     },
+    /**
+     * Holds units under a holder's own id (not an order's), all lines or none, with no expiry: they
+     * stay `reserved` until sold or released, and count against every order. Internal, for
+     * catering. Idempotent by `holdId`: asked again, answers the hold's status.
+     * Errors: `out_of_stock` (409, nothing held), `invalid_state` (409, the hold was released). Safe to retry.
+     */
+    holdStock: {
+      params: Type.Object({ holdId: Uuid, lines: HoldLines }, { additionalProperties: false }),
+      result: HoldState,
+      access: "internal",
+      callers: ["catering"],
+      idempotent: true,
+      errors: [errors.outOfStock, errors.holdReleased],
+    },
+    /** Held units become sold. Internal, for catering. Errors: `invalid_state` (409, released or never held). Safe to retry. */
+    sellHold: { params: HoldRef, result: HoldState, access: "internal", callers: ["catering"], idempotent: true, errors: [errors.holdReleased] },
+    /**
+     * Gives back what a hold keeps (held → available, sold → available); a hold never made is
+     * recorded as released, so that a holdStock still on its way holds nothing. Internal, for catering. Safe to retry.
+     */
+    releaseHold: { params: HoldRef, result: HoldState, access: "internal", callers: ["catering"], idempotent: true },
   },
   events: {
     /** A held reservation outlived RESERVATION_TTL_S and its units went back on sale. */

@@ -5,14 +5,18 @@
 import type { ModuleEntityManager } from "../../../broker/database.ts";
 import type { ReservationLine } from "../entities/reservation.entity.ts";
 
-/** Holding and selling happen in one statement each (migrations/0002, commitReservation); giving back happens here. */
-type Move = "unhold" | "unsell";
+/**
+ * An order's reservation is held and sold in one statement each (migrations/0004, commitReservation);
+ * giving back, and selling a hold (domain/holds.ts), happen here.
+ */
+type Move = "unhold" | "unsell" | "sell";
 
 const SET: Record<Move, string> = {
   unhold: "reserved = reserved - ?, available = available + ?",
   unsell: "sold = sold - ?, available = available + ?",
+  sell: "reserved = reserved - ?, sold = sold + ?",
 };
-const GUARD: Record<Move, string> = { unhold: "reserved", unsell: "sold" };
+const GUARD: Record<Move, string> = { unhold: "reserved", unsell: "sold", sell: "reserved" };
 
 /** Moves the lines' units; false (and nothing moved for that line) when a product lacks them. */
 export async function moveStock(em: ModuleEntityManager, move: Move, lines: ReservationLine[]): Promise<boolean> {

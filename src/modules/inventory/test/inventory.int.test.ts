@@ -9,7 +9,7 @@ import { Orders } from "../../orders/contract.ts";
 import { Inventory } from "../contract.ts";
 import { inventoryModule } from "../inventory.service.ts";
 
-const { getStock, setStock, reserveStock, releaseStock } = Inventory.actions;
+const { getStock, setStock, reserveStock, releaseStock, holdStock, sellHold, releaseHold } = Inventory.actions;
 const admin: AuthUser = { id: randomUUID(), roles: ["admin"] };
 const customer: AuthUser = { id: randomUUID(), roles: ["customer"] };
 const UNKNOWN_PRODUCT = randomUUID();
@@ -175,5 +175,62 @@ describe("reservation expiry", () => {
     await harness.db.query("update inventory.reservations set expires_at = now() - interval '1 second' where order_id = $1", [orderId]);
     await vi.waitFor(() => expect(published.map((e) => (e.payload as { orderId: string }).orderId)).toContain(orderId), { timeout: 8_000 });
     expect(await harness.call(getStock, { productId })).toMatchObject({ available: 2, reserved: 0 });
+  });
+});
+
+/** Holds are for catering's confirmed requests only. */
+const asCatering: ModuleHarness["callAsModule"] = (action, params) => harness.callAsModule(action, params, "catering");
+
+describe("inventory holds (for holders other than orders)", () => {
+  it("hold every line or none, once per hold id, and count against orders", async () => {
+    const [plenty, scarce] = [await stocked(5000), await stocked(3)];
+    const holdId = randomUUID();
+    const short = await failureOf(asCatering(holdStock, { holdId, lines: [{ productId: plenty, quantity: 4000 }, { productId: scarce, quantity: 4 }] }));
+    expect(short).toMatchObject({ status: 409, code: "out_of_stock", data: { members: { productIds: [scarce] } } });
+    expect(await harness.call(getStock, { productId: plenty })).toMatchObject({ available: 5000, reserved: 0 });
+
+    expect(await asCatering(holdStock, { holdId, lines: [{ productId: plenty, quantity: 4000 }, { productId: scarce, quantity: 3 }] })).toEqual({ holdId, status: "held" });
+    expect(await asCatering(holdStock, { holdId, lines: [{ productId: plenty, quantity: 4000 }, { productId: scarce, quantity: 3 }] })).toEqual({ holdId, status: "held" });
+    expect(await harness.call(getStock, { productId: plenty })).toEqual({ productId: plenty, available: 1000, reserved: 4000, sold: 0 });
+    const order = await failureOf(asOrders(reserveStock, { orderId: randomUUID(), lines: [{ productId: scarce, quantity: 1 }] }));
+    expect(order).toMatchObject({ code: "out_of_stock" });
+  });
+
+  it("sell held units, and give back held or sold ones; a hold released first holds nothing afterwards", async () => {
+    const productId = await stocked(10);
+    const [sold, released, early] = [randomUUID(), randomUUID(), randomUUID()];
+    await asCatering(holdStock, { holdId: sold, lines: [{ productId, quantity: 4 }] });
+    await asCatering(holdStock, { holdId: released, lines: [{ productId, quantity: 3 }] });
+    expect(await asCatering(sellHold, { holdId: sold })).toEqual({ holdId: sold, status: "sold" });
+    expect(await asCatering(sellHold, { holdId: sold })).toEqual({ holdId: sold, status: "sold" });
+    expect(await asCatering(releaseHold, { holdId: released })).toEqual({ holdId: released, status: "released" });
+    expect(await asCatering(releaseHold, { holdId: released })).toEqual({ holdId: released, status: "released" });
+    expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 6, reserved: 0, sold: 4 });
+    expect(await failureOf(asCatering(sellHold, { holdId: released }))).toMatchObject({ status: 409, code: "invalid_state" });
+
+    expect(await asCatering(releaseHold, { holdId: early })).toEqual({ holdId: early, status: "released" });
+    expect(await failureOf(asCatering(holdStock, { holdId: early, lines: [{ productId, quantity: 1 }] }))).toMatchObject({ status: 409, code: "invalid_state" });
+    expect(await failureOf(asCatering(sellHold, { holdId: randomUUID() }))).toMatchObject({ status: 409, code: "invalid_state" });
+    expect(await asCatering(releaseHold, { holdId: sold })).toEqual({ holdId: sold, status: "released" });
+    expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 10, reserved: 0, sold: 0 });
+  });
+
+  it("never oversell when holds and orders race for the last units", async () => {
+    const productId = await stocked(20);
+    const holds = Array.from({ length: 10 }, () => asCatering(holdStock, { holdId: randomUUID(), lines: [{ productId, quantity: 3 }] }).then(() => 3, () => 0));
+    const orders = Array.from({ length: 10 }, () => asOrders(reserveStock, { orderId: randomUUID(), lines: [{ productId, quantity: 2 }] }).then(() => 2, () => 0));
+    const taken = (await Promise.all([...holds, ...orders])).reduce((sum, units) => sum + units, 0);
+    const stock = await harness.call(getStock, { productId });
+    expect(stock.reserved).toBe(taken);
+    expect(stock.available + stock.reserved).toBe(20);
+    expect(taken).toBeLessThanOrEqual(20);
+    expect(taken).toBeGreaterThanOrEqual(19);
+  });
+
+  it("are refused to any module but catering, and a product on two lines", async () => {
+    const productId = await stocked(5);
+    expect(await failureOf(asOrders(holdStock, { holdId: randomUUID(), lines: [{ productId, quantity: 1 }] }))).toMatchObject({ status: 403, code: "forbidden" });
+    expect(await failureOf(harness.call(holdStock, { holdId: randomUUID(), lines: [{ productId, quantity: 1 }] }, admin))).toMatchObject({ status: 403 });
+    expect(await failureOf(asCatering(holdStock, { holdId: randomUUID(), lines: [{ productId, quantity: 1 }, { productId, quantity: 1 }] }))).toMatchObject({ status: 400 });
   });
 });
