@@ -24,10 +24,11 @@ export const superseded: FastifyPluginAsync<Supersession> = async (app, { deprec
     route.schema ??= {};
     (route.schema as { deprecated?: boolean }).deprecated = true;
   });
-  app.addHook("onSend", async (request, reply) => {
-    reply.header("deprecation", deprecation);
-    reply.header("sunset", sunset);
-    reply.header("link", `<${successor(request.url.split("?")[0] ?? request.url)}>; rel="successor-version"`);
+  // A callback hook, not an async one: it runs on every answer of the superseded routes' hot reads.
+  app.addHook("onSend", (request, reply, payload, done) => {
+    const path = request.url.indexOf("?") === -1 ? request.url : request.url.slice(0, request.url.indexOf("?"));
+    reply.headers({ deprecation, sunset, link: `<${successor(path)}>; rel="successor-version"` });
+    done(null, payload);
   });
   await app.register(routes);
 };
