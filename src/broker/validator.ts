@@ -13,7 +13,7 @@ export type Check = (value: unknown) => FieldError[] | null;
 const strict = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: false, strict: true });
 const coercing = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: false, strict: true });
 
-for (const ajv of [strict, coercing]) addFormats.default(ajv, ["date-time", "email"]);
+for (const ajv of [strict, coercing]) addFormats.default(ajv, ["date-time", "date", "email"]);
 
 const MAX_ERRORS = 20;
 
