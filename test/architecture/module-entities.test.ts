@@ -6,15 +6,11 @@ import { PGlite } from "@electric-sql/pglite";
 import { defineEntity, p } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openModuleDatabase, type Entity } from "../../src/broker/database.ts";
-import { moduleData, type ModuleDefinition } from "../../src/broker/module.ts";
-import catalog from "../../src/modules/catalog/index.ts";
-import identity from "../../src/modules/identity/index.ts";
-import inventory from "../../src/modules/inventory/index.ts";
-import orders from "../../src/modules/orders/index.ts";
-import payments from "../../src/modules/payments/index.ts";
+import { moduleData } from "../../src/broker/module.ts";
+import { registry } from "../../src/registry.ts";
 import { ProductEntity } from "../../src/modules/catalog/entities/product.entity.ts";
 
-const modules = [identity, catalog, inventory, orders, payments] as ModuleDefinition[];
+const modules = registry;
 let pglite: PGlite;
 
 beforeAll(async () => {

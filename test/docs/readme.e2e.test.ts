@@ -15,9 +15,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { freePort } from "../support/topology.ts";
+import { moduleNames } from "../../scripts/processes.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const MODULES = ["identity", "catalog", "inventory", "orders", "payments"];
+const MODULES = moduleNames();
 const NOT_RUN = [/^npm test\b/, /^docker\b/];
 const SERVES = /(^|\s)(npm start|npm run start:split)$/;
 

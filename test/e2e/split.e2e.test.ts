@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { startSplit, type Topology } from "../support/topology.ts";
 import { apiSuite } from "./api.suite.ts";
 import { catalogV2Suite } from "./catalog-v2.suite.ts";
+import { cateringSuite } from "./catering.suite.ts";
 import { commerceSuite } from "./commerce.suite.ts";
 
 let topology: Topology;
@@ -14,5 +15,6 @@ afterAll(() => topology?.stop());
 describe("split: a process per module over NATS, PostgreSQL", () => {
   apiSuite(() => topology);
   catalogV2Suite(() => topology);
+  cateringSuite(() => topology);
   commerceSuite(() => topology);
 });

@@ -2,11 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Contract } from "../../broker/contract-kit.ts";
 import { Catalog } from "../../modules/catalog/contract.ts";
+import { Catering } from "../../modules/catering/contract.ts";
 import { Identity } from "../../modules/identity/contract.ts";
 import { Inventory } from "../../modules/inventory/contract.ts";
 import { Orders } from "../../modules/orders/contract.ts";
 import { Payments } from "../../modules/payments/contract.ts";
 import { catalogRoutes } from "./catalog/index.ts";
+import { cateringRoutes } from "./catering/index.ts";
 import { identityRoutes } from "./identity/index.ts";
 import { inventoryRoutes } from "./inventory/index.ts";
 import { ordersRoutes } from "./orders/index.ts";
@@ -18,4 +20,5 @@ export const routeSets: { module: string; contract: Contract; routes: FastifyPlu
   { module: Inventory.name, contract: Inventory, routes: inventoryRoutes },
   { module: Orders.name, contract: Orders, routes: ordersRoutes },
   { module: Payments.name, contract: Payments, routes: paymentsRoutes },
+  { module: Catering.name, contract: Catering, routes: cateringRoutes },
 ];

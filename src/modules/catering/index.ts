@@ -1,0 +1,1 @@
+export { cateringModule as default } from "./catering.service.ts";
