@@ -1,7 +1,8 @@
 /**
  * `npm run new:module -- <name>`: a new business module that passes `npm test` as generated, and
  * is registered everywhere the registry reaches: src/registry.ts, the gateway's route sets, the
- * NATS config's users, the API guide, then the generated deploy files and typed client. What it
+ * NATS config's users, the API guide, then the generated deploy files, typed client and
+ * docs/architecture.md. What it
  * changes outside the module's folder is those lines; what to write next is the contract.
  */
 import { execFileSync } from "node:child_process";
@@ -59,6 +60,6 @@ for (const [file, text] of Object.entries(moduleFiles(names))) {
   console.error(`wrote ${file}`);
 }
 await register(names);
-// The files that follow from the registry and from the API document.
-for (const script of ["deploy:generate", "client:generate"]) execFileSync("npm", ["run", "-s", script], { cwd: root, stdio: "inherit" });
+// The files that follow from the registry, the API document and the modules' code.
+for (const script of ["deploy:generate", "client:generate", "docs:arch"]) execFileSync("npm", ["run", "-s", script], { cwd: root, stdio: "inherit" });
 console.error(`\nmodule ${names.name} is ready: write its contract (src/modules/${names.name}/contract.ts), then npm test`);

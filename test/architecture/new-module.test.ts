@@ -54,6 +54,7 @@ describe("npm run new:module -- <name>", () => {
       "deploy/nats/nats-server.conf",
       "deploy/prometheus/compose.yml",
       "docs/api.md",
+      "docs/architecture.md",
       "src/gateway/routes/index.ts",
       "src/gateway/routes/shipping/",
       "src/modules/shipping/",
@@ -71,7 +72,7 @@ describe("npm run new:module -- <name>", () => {
 
     await inCopy("npx", ["tsc", "--noEmit", "-p", "."]);
     await inCopy("npx", ["depcruise", "src", "--config", ".dependency-cruiser.js"]);
-    const tests = (await inCopy("npx", ["vitest", "run", "src/modules/shipping", "test/deploy", "test/clients", "test/architecture/module-entities.test.ts", "test/e2e/one-process.e2e.test.ts"])).replace(/\x1b\[[0-9;]*m/g, "");
+    const tests = (await inCopy("npx", ["vitest", "run", "src/modules/shipping", "test/deploy", "test/clients", "test/architecture/module-entities.test.ts", "test/docs/architecture.test.ts", "test/e2e/one-process.e2e.test.ts"])).replace(/\x1b\[[0-9;]*m/g, "");
     expect(tests).toMatch(/Test Files\s+\d+ passed/);
     expect(tests).not.toMatch(/failed/);
   }, 240_000);
