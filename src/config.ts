@@ -20,6 +20,8 @@ export interface Config {
   gateway: boolean;
   /** The gateway serves the live console at /console (admins only); off in production unless CONSOLE=1. */
   console: boolean;
+  /** Every action's answer checked against its contract's result schema (a mismatch is a 500 and a log line). */
+  validateResults: boolean;
   logLevel: string;
   /** OpenTelemetry traces, when the standard OTEL_* settings ask for them (telemetry.ts). */
   telemetry: boolean;
@@ -213,6 +215,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     modules,
     gateway: flag(env, "GATEWAY", allModules),
     console: flag(env, "CONSOLE", nodeEnv !== "production"),
+    validateResults: flag(env, "VALIDATE_RESULTS", nodeEnv !== "production"),
     logLevel,
     telemetry: telemetryWanted(env),
     shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", nodeEnv === "production" ? 5_000 : 0, 0, 120_000),

@@ -32,6 +32,8 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
   for (const action of Object.values(module.contract.actions)) {
     const limit = limits[action.name];
     const check = compileCheck(action.params);
+    // Outside production, an answer the contract does not allow fails loudly where it is made, not in a caller.
+    const checkResult = runtime.config.validateResults ? compileCheck(action.result) : undefined;
     const handler = handlers[action.name];
     if (!handler) throw new Error(`module ${name} has no handler for ${action.name}`);
     actions[action.name] = {
@@ -45,6 +47,8 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
         delete ctx.meta.serviceToken;
         const unit = actionContext(ctx, user, runtime, action.fullName);
         const result = await handler(ctx.params, unit.context);
+        const wrong = checkResult?.(result);
+        if (wrong) throw new Error(`${action.fullName} answered what its contract does not allow: ${JSON.stringify(wrong)}`);
         // Whatever the handler staged (changes, events) commits together, even if it did not flush.
         await unit.commit();
         return result;

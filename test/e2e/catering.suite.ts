@@ -52,7 +52,7 @@ export function cateringSuite(topology: () => Topology) {
       const after = await stock(productId);
       expect(after.available + after.reserved + after.sold).toBe(100);
       expect(after.sold).toBeGreaterThanOrEqual(80);
-      expect((await api("GET", `/v1/catering/requests/${made.body.id}`, { token: customer })).body.status).toBe("fulfilled");
+      expect((await api("GET", `/v1/catering/requests/${made.body.id}`, { token: customer })).body).toMatchObject({ status: "fulfilled", eventDate: inDays(300), guests: 120 });
     });
 
     it("a confirmation short of stock is 409 and leaves the request requested; a cancellation gives held units back", async () => {

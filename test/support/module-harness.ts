@@ -17,6 +17,8 @@ import { hostModule } from "../../src/broker/module-host.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import type { ModuleDefinition, ModuleRuntime } from "../../src/broker/module.ts";
 import { serviceToken } from "../../src/broker/service-identity.ts";
+import { validationFailed } from "../../src/broker/errors.ts";
+import { compileCheck } from "../../src/broker/validator.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -94,11 +96,25 @@ export async function failureOf(promise: Promise<unknown>): Promise<{ status: nu
 
 type StubHandlers<C extends Contract> = Partial<{ [K in keyof C["actions"]]: (params: ParamsOf<C["actions"][K]>) => Promise<ResultOf<C["actions"][K]>> }>;
 
-/** A stand-in for another module, built from its contract: only the actions a test needs. */
+/**
+ * A stand-in for another module, built from its contract: only the actions a test needs. It holds
+ * both sides to the contract, so it cannot drift from the module it stands for: params the
+ * contract refuses are refused as the module would (400), and an answer the contract does not
+ * allow fails the test.
+ */
 export function stubModule<C extends Contract>(contract: C, handlers: StubHandlers<C>): ServiceSchema {
   const actions: ServiceSchema["actions"] = {};
   for (const [name, handler] of Object.entries(handlers)) {
-    actions[name] = (ctx: { params: unknown }) => (handler as (params: unknown) => Promise<unknown>)(ctx.params);
+    const action = contract.actions[name] as ActionRef;
+    const [checkParams, checkResult] = [compileCheck(action.params), compileCheck(action.result)];
+    actions[name] = async (ctx: { params: unknown }) => {
+      const refused = checkParams(ctx.params);
+      if (refused) throw validationFailed(refused);
+      const result = await (handler as (params: unknown) => Promise<unknown>)(ctx.params);
+      const wrong = checkResult(result);
+      if (wrong) throw new Error(`the stub of ${action.fullName} answered what its contract does not allow: ${JSON.stringify(wrong)}`);
+      return result;
+    };
   }
   return { name: contract.name, actions };
 }

@@ -21,7 +21,8 @@ beforeAll(async () => {
   const catalog = stubModule(Catalog, {
     getProduct: async ({ id }) => {
       if (id === UNKNOWN_PRODUCT) throw notFound();
-      return { id } as Product;
+      const at = new Date().toISOString();
+      return { id, sku: "SKU-1", name: "Stocked", description: "", priceCents: 100, currency: "EUR", category: null, active: true, createdAt: at, updatedAt: at } satisfies Product;
     },
   });
   harness = await startModule(inventoryModule, { services: [catalog], env: { RESERVATION_TTL_S: "5" } });

@@ -23,7 +23,8 @@ beforeAll(async () => {
   const orders = stubModule(Orders, {
     getOrder: async ({ id }) => {
       if (id !== visibleOrder) throw notFound();
-      return { id } as Order;
+      const at = new Date().toISOString();
+      return { id, userId: owner.id, status: "awaiting_payment", cancelReason: null, items: [], totalCents: 1250, currency: "EUR", createdAt: at, updatedAt: at } satisfies Order;
     },
   });
   harness = await startModule(paymentsModule, { env: { PAYMENTS_RETRY_WINDOW_S: "2" }, services: [orders] });
