@@ -1,5 +1,5 @@
 /**
- * The HTTP contract of ../shared/API.md for identity and catalog, run unchanged against every
+ * The HTTP contract of docs/api.md for identity and catalog, run unchanged against every
  * topology. Each `describe` reads like the route it covers.
  */
 import { randomUUID } from "node:crypto";

@@ -1,5 +1,5 @@
 /**
- * Catalog v2 beside v1 (API.md, Catalog v2): one set of products through both versions, money as a
+ * Catalog v2 beside v1 (docs/api.md, Catalog v2): one set of products through both versions, money as a
  * decimal string in v2, and every v1 catalog answer pointing at its successor. Run against every
  * topology.
  */

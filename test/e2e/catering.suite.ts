@@ -1,5 +1,5 @@
 /**
- * Catering over HTTP (API.md, Catering) with the real catalog and inventory: quoted from the
+ * Catering over HTTP (docs/api.md, Catering) with the real catalog and inventory: quoted from the
  * catalog, held only once confirmed, and never overselling together with shop orders. Run against
  * every topology.
  */

@@ -1,5 +1,5 @@
 /**
- * Inventory, orders and payments over HTTP, as ../shared/API.md describes them, run unchanged
+ * Inventory, orders and payments over HTTP, as docs/api.md describes them, run unchanged
  * against every topology.
  */
 import { randomUUID } from "node:crypto";
