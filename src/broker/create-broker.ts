@@ -71,6 +71,10 @@ export function createBroker(settings: BrokerSettings): Broker {
       check: (error: unknown) => isTransportFailure(error),
     },
     registry: { strategy: "RoundRobin", preferLocal: true },
+    // Moleculer's $node service answers $node.options (every setting of a node, its NATS user and
+    // password included), $node.services and the like to any node on the bus. Nothing here needs it:
+    // the console and the CLI read their own registry.
+    internalServices: false,
     // main.ts owns the signals: it closes the gateway first and the databases last. Moleculer's own
     // handlers would exit the process as soon as the broker stopped.
     skipProcessEventRegistration: true,

@@ -101,3 +101,32 @@ describe("npm run cli, joining the split deployment's bus as the ops user", () =
     expect(await cli(["call", "catalog.getProduct", JSON.stringify({ id: randomUUID() })], { BUS_SECRET: "another-deployments-secret-of-32-chars" })).toMatchObject({ code: 1, stderr: expect.stringContaining("no node on the bus offers") });
   });
 });
+
+describe("Moleculer's internal services", () => {
+  it("are off: a node that holds the bus secret cannot ask another for its settings (NATS password included)", async () => {
+    const { createBroker } = await import("../../src/broker/create-broker.ts");
+    const { createLogger } = await import("../../src/broker/logger.ts");
+    const insider = createBroker({
+      namespace: "bazaar",
+      natsUrl: nats.url,
+      nats: { user: "ops", pass: nats.password("ops") },
+      busSecret: await topology.busSecret(),
+      logger: createLogger("silent"),
+      logLevel: "silent",
+      requestTimeoutMs: 2_000,
+      heartbeatIntervalS: 1,
+      heartbeatTimeoutS: 3,
+    });
+    await insider.start();
+    try {
+      await vi.waitFor(() => expect(insider.registry.actions.isAvailable("orders.getOrder")).toBe(true), { timeout: 10_000 });
+      const orders = (insider.registry.getNodeList({ onlyAvailable: true, withServices: true }) as unknown as { id: string; services: { name: string }[] }[])
+        .find((node) => node.services.some((service) => service.name === "orders"));
+      expect(orders).toBeDefined();
+      expect(orders?.services.map((service) => service.name)).not.toContain("$node");
+      await expect(insider.call("$node.options", {}, { nodeID: orders?.id })).rejects.toMatchObject({ name: "ServiceNotFoundError" });
+    } finally {
+      await insider.stop();
+    }
+  });
+});
