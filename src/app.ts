@@ -12,6 +12,7 @@ import { createBroker } from "./broker/create-broker.ts";
 import { openModuleDatabase, type DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
 import { createLogger } from "./broker/logger.ts";
+import { DeadLetterStream } from "./broker/events/dead-letters.ts";
 import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
 import { NatsEventObserver } from "./broker/events/nats-observer.ts";
 import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
@@ -96,7 +97,9 @@ export async function main(): Promise<void> {
           ? await NatsEventObserver.connect({ url: config.natsUrl, namespace: config.namespace, secret: busSecret as string, log: logger, connection: natsOptions(config) })
           : undefined;
       if (observer instanceof NatsEventObserver) closers.push(() => observer.close());
-      const stream = config.natsUrl ? { at: { natsUrl: config.natsUrl, namespace: config.namespace, connection: natsOptions(config) }, secret: busSecret as string } : undefined;
+      const letters = config.natsUrl && config.console ? new DeadLetterStream({ natsUrl: config.natsUrl, namespace: config.namespace, connection: natsOptions(config) }) : undefined;
+      if (letters) closers.push(() => letters.close());
+      const stream = letters ? { letters, secret: busSecret as string } : undefined;
       const gateway = await buildGateway(broker, config, logger, { events: observer, console: { auth, stream } });
       closers.push(() => gateway.close());
       await gateway.listen({ host: config.host, port: config.port });

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DeadLetterStream } from "../../src/broker/events/dead-letters.ts";
 import { JetStreamTransport } from "../../src/broker/events/jetstream-transport.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import { startShippedNats, type ShippedNats } from "../support/nats-server.ts";
@@ -61,6 +62,25 @@ describe("npm run dead-letters, split, with the shipped NATS permissions", () =>
     expect(await deadLetters(env)).toEqual([]);
     // The ops user reads dead letters and nothing else: no bus traffic, no other stream.
     await expect(deadLetters({ ...env, BUS_NAMESPACE: "other" })).rejects.toThrow();
+  });
+});
+
+describe("the dead-letter stream as the console reads it", () => {
+  it("keeps one NATS connection however often it is looked at, and none once closed", async () => {
+    const nats = await startShippedNats();
+    try {
+      const letters = new DeadLetterStream({ natsUrl: nats.url, namespace: "bazaar", connection: { user: "ops", pass: nats.password("ops") } });
+      const before = await nats.connections();
+      // The stream exists once some module has connected; this one is created by a module's transport.
+      const module = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: { user: "orders", pass: nats.password("orders") } });
+      for (let look = 0; look < 5; look++) expect((await letters.list(20)).total).toBe(0);
+      expect(await nats.connections()).toBe(before + 2);
+      await letters.close();
+      expect(await nats.connections()).toBe(before + 1);
+      await module.close();
+    } finally {
+      await nats.stop();
+    }
   });
 });
 

@@ -16,18 +16,21 @@ export interface ShippedNats {
   url: string;
   /** The password of a user of the shipped file (a module name, "gateway" or "ops"). */
   password(user: string): string;
+  /** How many clients are connected now (the server's monitoring endpoint). */
+  connections(): Promise<number>;
   stop(): Promise<void>;
 }
 
 export async function startShippedNats(): Promise<ShippedNats> {
   const store = await mkdtemp(path.join(tmpdir(), "bazaar-nats-"));
-  const port = await freePort();
+  const [port, monitor] = [await freePort(), await freePort()];
   const url = `nats://127.0.0.1:${port}`;
   const password = (user: string) => `${user}-password-for-tests`;
   const env = Object.fromEntries([...moduleNames(), "gateway", "ops"].map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
   const config = path.join(store, "nats-server.conf");
   await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
-  const server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port)], { env: { ...process.env, ...env }, stdio: "ignore" });
+  const server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port), "-m", String(monitor)], { env: { ...process.env, ...env }, stdio: "ignore" });
+  const connections = async () => ((await (await fetch(`http://127.0.0.1:${monitor}/connz`)).json()) as { num_connections: number }).num_connections;
   const stop = async () => {
     server.kill();
     await rm(store, { recursive: true, force: true });
@@ -36,7 +39,7 @@ export async function startShippedNats(): Promise<ShippedNats> {
     const nc = await connect({ servers: url, user: "gateway", pass: password("gateway") }).catch(() => undefined);
     if (nc) {
       await nc.close();
-      return { url, password, stop };
+      return { url, password, connections, stop };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -3,7 +3,7 @@
  * cause is fixed. A redriven event goes to every subscriber of its name again; those that handled it
  * before find it in their inbox and skip it.
  */
-import { connect, headers, JSONCodec, type ConnectionOptions, type JetStreamManager } from "nats";
+import { connect, headers, JSONCodec, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import { SIGNATURE_HEADER, verifySignature } from "./jetstream-transport.ts";
 import type { EventEnvelope } from "./transport.ts";
 
@@ -26,23 +26,23 @@ export interface StreamAt {
   connection?: Partial<ConnectionOptions>;
 }
 
-async function withStream<T>(at: StreamAt, work: (api: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> {
-  const api = await open(at);
-  try {
-    return await work(api);
-  } finally {
-    await api.nc.close();
+type Api = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; stream: string; namespace: string };
+
+/**
+ * The stream, through one NATS connection opened on first use and kept (nats.js reconnects it), for
+ * a process that looks often: the console polls it every 2 s. Closed with the process.
+ */
+export class DeadLetterStream {
+  readonly #at: StreamAt;
+  #api: Promise<Api> | undefined;
+
+  constructor(at: StreamAt) {
+    this.#at = at;
   }
-}
 
-async function open({ natsUrl, namespace, connection }: StreamAt) {
-  const nc = await connect({ ...connection, servers: natsUrl.split(",") });
-  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: `${namespace}_dead_letters`, namespace };
-}
-
-/** The dead letters in the stream, oldest first; with `last`, only the last that many. */
-export function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
-  return withStream(at, async ({ jsm, stream }) => {
+  /** The dead letters in the stream, oldest first; with `last`, only the last that many. */
+  async list(last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
+    const { jsm, stream } = await this.#open();
     const info = await jsm.streams.info(stream);
     const letters: DeadLetter[] = [];
     for (let sequence = info.state.last_seq; sequence >= info.state.first_seq && info.state.messages > 0 && letters.length < last; sequence--) {
@@ -50,17 +50,16 @@ export function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total:
       if (letter) letters.unshift(letter);
     }
     return { total: info.state.messages, letters };
-  });
-}
+  }
 
-/**
- * Publishes each dead letter (or only the one at `sequence`) as a fresh delivery of its event, then
- * removes it. Only letters whose event still carries its valid signature go: the redrive sends the
- * event's own bytes and signature, never signs what nobody verified. The refused stay, for a look.
- */
-export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
-  return withStream(at, async ({ js, jsm, stream, namespace }) => {
-    const letters = sequence === undefined ? (await listDeadLetters(at)).letters : [await letterAt(jsm, stream, sequence)].filter((l) => l !== undefined);
+  /**
+   * Publishes each dead letter (or only the one at `sequence`) as a fresh delivery of its event, then
+   * removes it. Only letters whose event still carries its valid signature go: the redrive sends the
+   * event's own bytes and signature, never signs what nobody verified. The refused stay, for a look.
+   */
+  async redrive(secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
+    const { js, jsm, stream, namespace } = await this.#open();
+    const letters = sequence === undefined ? (await this.list()).letters : [await letterAt(jsm, stream, sequence)].filter((l) => l !== undefined);
     let redriven = 0;
     for (const letter of letters) {
       if (!verifySignature(secret, letter.data, letter.signature)) continue;
@@ -72,7 +71,48 @@ export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: numb
       redriven++;
     }
     return { redriven, refused: letters.length - redriven };
-  });
+  }
+
+  async close(): Promise<void> {
+    const api = await this.#api?.catch(() => undefined);
+    this.#api = undefined;
+    await api?.nc.close();
+  }
+
+  #open(): Promise<Api> {
+    if (this.#api) return this.#api;
+    const { natsUrl, namespace, connection } = this.#at;
+    const api = (async () => {
+      const nc = await connect({ ...connection, servers: natsUrl.split(",") });
+      return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: `${namespace}_dead_letters`, namespace };
+    })();
+    this.#api = api;
+    // A connection that could not be made is tried again on the next look.
+    api.catch(() => {
+      if (this.#api === api) this.#api = undefined;
+    });
+    return api;
+  }
+}
+
+/** For a tool that looks once: connects, lists, disconnects. */
+export async function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
+  const stream = new DeadLetterStream(at);
+  try {
+    return await stream.list(last);
+  } finally {
+    await stream.close();
+  }
+}
+
+/** For a tool that redrives once: see DeadLetterStream.redrive. */
+export async function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
+  const stream = new DeadLetterStream(at);
+  try {
+    return await stream.redrive(secret, sequence);
+  } finally {
+    await stream.close();
+  }
 }
 
 async function letterAt(jsm: JetStreamManager, stream: string, sequence: number): Promise<DeadLetter | undefined> {

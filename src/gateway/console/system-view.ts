@@ -6,7 +6,7 @@
  */
 import { call } from "../../broker/contract-kit.ts";
 import type { Broker } from "../../broker/create-broker.ts";
-import { listDeadLetters, redriveDeadLetters, type StreamAt } from "../../broker/events/dead-letters.ts";
+import type { DeadLetterStream } from "../../broker/events/dead-letters.ts";
 import { verifySignature } from "../../broker/events/jetstream-transport.ts";
 import { Ops, type NodeStatus } from "../../broker/ops-service.ts";
 import { probeModules } from "../plugins/health.ts";
@@ -22,7 +22,7 @@ export interface ConsoleSources {
   /** Every module of the application, whether or not some node runs it now. */
   modules: string[];
   /** The dead-letter stream, when events travel over JetStream, and the secret that signs a redriven event. */
-  stream?: { at: StreamAt; secret: string };
+  stream?: { letters: DeadLetterStream; secret: string };
 }
 
 export interface SystemSnapshot {
@@ -134,7 +134,7 @@ export class SystemView {
   /** Sends the stream's dead letter at `sequence` again; false when there is none such with a valid signature (or no stream). */
   async redriveStream(sequence: number): Promise<boolean> {
     const stream = this.#sources.stream;
-    return stream ? (await redriveDeadLetters(stream.at, stream.secret, sequence)).redriven > 0 : false;
+    return stream ? (await stream.letters.redrive(stream.secret, sequence)).redriven > 0 : false;
   }
 
   #ask(nodeId: string, token: string): Promise<NodeStatus | Error> {
@@ -158,7 +158,7 @@ export class SystemView {
     const stream = this.#sources.stream;
     if (!stream) return null;
     try {
-      const { total, letters } = await listDeadLetters(stream.at, DEAD_LISTED);
+      const { total, letters } = await stream.letters.list(DEAD_LISTED);
       return {
         total,
         letters: letters.reverse().map((l) => ({
