@@ -16,8 +16,8 @@ export interface ShippedNats {
   url: string;
   /** The password of a user of the shipped file (a module name, "gateway" or "ops"). */
   password(user: string): string;
-  /** How many clients are connected now (the server's monitoring endpoint). */
-  connections(): Promise<number>;
+  /** Clients connected now, and connections made since the server started (its monitoring endpoint). */
+  connections(): Promise<{ now: number; total: number }>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +30,10 @@ export async function startShippedNats(): Promise<ShippedNats> {
   const config = path.join(store, "nats-server.conf");
   await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
   const server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port), "-m", String(monitor)], { env: { ...process.env, ...env }, stdio: "ignore" });
-  const connections = async () => ((await (await fetch(`http://127.0.0.1:${monitor}/connz`)).json()) as { num_connections: number }).num_connections;
+  const connections = async () => {
+    const varz = (await (await fetch(`http://127.0.0.1:${monitor}/varz`)).json()) as { connections: number; total_connections: number };
+    return { now: varz.connections, total: varz.total_connections };
+  };
   const stop = async () => {
     server.kill();
     await rm(store, { recursive: true, force: true });
