@@ -2,7 +2,7 @@
  * docs/architecture.md as the code has it (`npm run docs:arch` writes it; a test fails when the
  * committed file differs): the modules and the calls between them, the events and who hears them,
  * the workflows' steps, and per module its actions (who may call them, from which routes), events,
- * tables and settings. Calls are found in each module's source (`<Contract>.actions.<name>`, tests
+ * tables, settings and the fields its logs redact. Calls are found in each module's source (`<Contract>.actions.<name>`, tests
  * aside), events in the contracts and the modules' subscriptions, routes in the OpenAPI document.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -158,6 +158,7 @@ export async function architectureDoc(): Promise<string> {
       `- subscribes to: ${(subscribers.get(name) ?? []).map((event) => `\`${event}\``).join(", ") || "none"}`,
       `- tables (schema \`${name}\`): ${tables.map((table) => `\`${table}\``).join(", ")}, and the event tables`,
       `- settings: ${settingsOf(name).map((setting) => `\`${setting}\``).join(", ") || "none of its own"}`,
+      `- never logged: ${module.contract.sensitive.map((field) => `\`${field}\``).join(", ") || "nothing of its own"}`,
       "",
     );
   }

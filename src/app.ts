@@ -34,7 +34,7 @@ export async function main(): Promise<void> {
     console.error(`bazaar: configuration error: ${error.message}`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { sensitive: registry.flatMap((module) => module.contract.sensitive) });
   const started = Date.now();
   const modules = registry.filter((module) => config.modules.includes(module.contract.name));
   logger.info({ modules: config.modules, gateway: config.gateway }, "bazaar starting");

@@ -67,6 +67,8 @@ export interface Contract<
   events: { [K in keyof E & string]: EventRef<E[K]> };
   /** The module's own errors (made with `defineErrors`), for its throw sites and its callers. */
   errors: X;
+  /** Field names whose values never reach a log, wherever they appear (the process's logger redacts them). */
+  sensitive: readonly string[];
 }
 
 export type ParamsOf<A extends ActionRef> = Static<A["params"]>;
@@ -80,7 +82,7 @@ export function defineContract<
   const A extends Record<string, ActionSpec>,
   const E extends Record<string, TSchema>,
   const X extends Record<string, ErrorRef> = Record<never, ErrorRef>,
->(spec: { name: N; actions: A; events: E; errors?: X }): Contract<N, A, E, X> {
+>(spec: { name: N; actions: A; events: E; errors?: X; sensitive?: readonly string[] }): Contract<N, A, E, X> {
   const actions = {} as Record<string, ActionRef>;
   for (const [name, action] of Object.entries(spec.actions)) {
     actions[name] = { ...action, service: spec.name, name, fullName: `${spec.name}.${name}` };
@@ -92,7 +94,7 @@ export function defineContract<
     }
     events[name] = { name, payload };
   }
-  return { name: spec.name, actions, events, errors: spec.errors ?? {} } as Contract<N, A, E, X>;
+  return { name: spec.name, actions, events, errors: spec.errors ?? {}, sensitive: spec.sensitive ?? [] } as Contract<N, A, E, X>;
 }
 
 /** Identity data that travels with a call; the token is verified by the callee, never trusted as is. */

@@ -13,20 +13,35 @@ describe("createLogger", () => {
         done();
       },
     });
-    const log = createLogger("info", sink);
+    const log = createLogger("info", { destination: sink, sensitive: ["password", "accessToken", "paymentToken"] });
     log.info({ req: { headers: { authorization: "Bearer secret-token" } } }, "request");
     log.info({ password: "hunter22", accessToken: "jwt-abc" }, "login");
     log.info({ params: { paymentToken: "tok_live_123" }, order: { payment: { paymentToken: "tok_live_456" } } }, "checkout");
-    log.info({ meta: { authToken: "jwt-def" } }, "call");
-    for (const secret of ["secret-token", "hunter22", "jwt-abc", "tok_live_123", "tok_live_456", "jwt-def"]) expect(output).not.toContain(secret);
-    expect(output.match(/\[redacted\]/g)).toHaveLength(6);
+    log.info({ meta: { authToken: "jwt-def", serviceToken: "svc-ghi" } }, "call");
+    for (const secret of ["secret-token", "hunter22", "jwt-abc", "tok_live_123", "tok_live_456", "jwt-def", "svc-ghi"]) expect(output).not.toContain(secret);
+    expect(output.match(/\[redacted\]/g)).toHaveLength(7);
+  });
+
+  it("redacts the transport's secrets always, and a module's fields only as its contract declares them", () => {
+    const lines: string[] = [];
+    const log = createLogger("info", { destination: { write: (line: string) => void lines.push(line) } });
+    log.info({ meta: { authToken: "jwt-x" }, password: "visible-without-a-contract" }, "call");
+    expect(lines.join("")).not.toContain("jwt-x");
+    expect(lines.join("")).toContain("visible-without-a-contract");
+  });
+});
+
+describe("the modules' contracts", () => {
+  it("declare what the process's logger redacts: identity's credentials and tokens, orders' payment token", async () => {
+    const { registry } = await import("../registry.ts");
+    expect(registry.flatMap((module) => module.contract.sensitive).sort()).toEqual(["accessToken", "password", "paymentToken", "refreshToken"]);
   });
 });
 
 describe("humanLine", () => {
   it("writes a JSON line as time, level, module, message and the other fields, still redacted", () => {
     let output = "";
-    const log = createLogger("info", { write: (line: string) => void (output += humanLine(line)) });
+    const log = createLogger("info", { destination: { write: (line: string) => void (output += humanLine(line)) }, sensitive: ["password"] });
     log.child({ module: "orders" }).warn({ orderId: "o-1", attempt: 2, password: "hunter22" }, "payment late");
     expect(output).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  \[orders\] payment late  orderId=o-1 attempt=2 password=\[redacted\]\n$/);
   });

@@ -6,8 +6,8 @@
 import { trace } from "@opentelemetry/api";
 import { pino, type DestinationStream, type Logger } from "pino";
 
-/** Keys whose values never reach a log, at any depth. */
-const SENSITIVE = new Set(["authorization", "cookie", "password", "accessToken", "refreshToken", "authToken", "paymentToken"]);
+/** Keys of the transport whose values never reach a log, at any depth; modules add their own (a contract's `sensitive`). */
+const TRANSPORT_SECRETS = ["authorization", "cookie", "authToken", "serviceToken"];
 const CENSOR = "[redacted]";
 const MAX_DEPTH = 6;
 
@@ -17,14 +17,14 @@ const MAX_DEPTH = 6;
  * Only data is walked (plain objects, arrays, errors): class instances such as a request are
  * logged through serializers that pick their safe fields.
  */
-function redact(value: unknown, depth: number): unknown {
+function redact(value: unknown, depth: number, sensitive: ReadonlySet<string>): unknown {
   if (depth > MAX_DEPTH || value === null || typeof value !== "object") return value;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null && !Array.isArray(value) && !(value instanceof Error)) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const item = redact(value[i], depth + 1);
+      const item = redact(value[i], depth + 1, sensitive);
       if (item !== value[i]) (copy ??= [...value])[i] = item;
     }
     return copy ?? value;
@@ -32,7 +32,7 @@ function redact(value: unknown, depth: number): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
-    const safe = SENSITIVE.has(key) ? CENSOR : redact(item, depth + 1);
+    const safe = sensitive.has(key) ? CENSOR : redact(item, depth + 1, sensitive);
     if (safe !== item) (copy ??= value instanceof Error ? Object.assign(Object.create(Object.getPrototypeOf(value)), value, { message: value.message, stack: value.stack }) : { ...value })[key] = safe;
   }
   return copy ?? value;
@@ -77,6 +77,13 @@ function traceIds(): Record<string, string> {
   return { trace_id: traceId, span_id: spanId };
 }
 
-export function createLogger(level: string, destination: DestinationStream = process.stdout.isTTY ? humanStdout : bufferedStdout()): Logger {
-  return pino({ level, base: { pid: process.pid }, mixin: traceIds, formatters: { log: (object) => redact(object, 0) as Record<string, unknown> } }, destination);
+export interface LoggerOptions {
+  /** Field names to redact besides the transport's own: the process passes its modules' (contracts' `sensitive`). */
+  sensitive?: readonly string[];
+  destination?: DestinationStream;
+}
+
+export function createLogger(level: string, { sensitive = [], destination = process.stdout.isTTY ? humanStdout : bufferedStdout() }: LoggerOptions = {}): Logger {
+  const keys = new Set([...TRANSPORT_SECRETS, ...sensitive]);
+  return pino({ level, base: { pid: process.pid }, mixin: traceIds, formatters: { log: (object) => redact(object, 0, keys) as Record<string, unknown> } }, destination);
 }

@@ -54,6 +54,7 @@ const errors = defineErrors({
 export const Identity = defineContract({
   name: "identity",
   errors,
+  sensitive: ["password", "accessToken", "refreshToken"],
   actions: {
     /**
      * Creates a customer account. Anyone may call it.

@@ -77,6 +77,7 @@ const errors = defineErrors({
 export const Orders = defineContract({
   name: "orders",
   errors,
+  sensitive: ["paymentToken"],
   actions: {
     /**
      * Places an order for the signed-in user: prices snapshotted from the catalog, stock held,
