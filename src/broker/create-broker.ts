@@ -36,6 +36,9 @@ const BUILT_IN_MIDDLEWARES = ["ActionHook", "Validator", "Bulkhead", "Cacher", "
 
 export function createBroker(settings: BrokerSettings): Broker {
   if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to seal its packets");
+  // Moleculer's own info lines (its version, strategy, serializer, each service registered and
+  // started: twenty at every start) are for debugging it; its warnings and errors always show.
+  const moleculerLevel = settings.logLevel === "info" ? "warn" : settings.logLevel;
   const options: BrokerOptions = {
     namespace: settings.namespace,
     // Moleculer's default is hostname-pid, the same for a container restarted (pid 1 again): the
@@ -82,11 +85,11 @@ export function createBroker(settings: BrokerSettings): Broker {
     validator: false,
     metrics: false,
     tracing: false,
-    logLevel: settings.logLevel as BrokerOptions["logLevel"],
+    logLevel: moleculerLevel as BrokerOptions["logLevel"],
     logger: {
       type: "Pino",
       options: {
-        level: settings.logLevel,
+        level: moleculerLevel,
         createLogger: (level: string, bindings: Record<string, unknown>) =>
           settings.logger.child({ nodeID: bindings.nodeID, mod: bindings.mod }, { level }),
       },
