@@ -23,6 +23,7 @@ import path from "node:path";
 import pg from "pg";
 import { createTestDatabase } from "../test/support/postgres.ts";
 import { NATS_URL } from "../test/support/topology.ts";
+import { moduleNames } from "../scripts/processes.ts";
 import { machine, pinServices, versionOf } from "./probe.ts";
 import { markdown, svg, type ReadRow, type Report, type Target } from "./report.ts";
 import { measureCheckout, measureIdle, measureInvalidation, measureLoad, type CheckoutMeasured, type IdleMeasured, type Measured, type Settings } from "./scenarios.ts";
@@ -41,7 +42,8 @@ const does = (scenario: string) => !scenarios || scenarios.includes(scenario);
 const PRODUCTS = quick ? 200 : 10_000;
 const CUSTOMERS = 50;
 const POOL_MAX = 5; // bazaar's default DATABASE_POOL_MAX, per module
-const MODULES = 5;
+/** Idle statements are per module: every module runs its relay and its background work. */
+const MODULES = moduleNames().length;
 const CACHE_ON = { CACHE_TTL_S: "30" };
 
 const pinning = pinServices();
