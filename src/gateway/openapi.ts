@@ -9,8 +9,10 @@ import { CommonErrors, type ActionRef, type ErrorSpec } from "../broker/contract
 type Json = Record<string, unknown>;
 /** Where describedBy() names the other actions a route may call (an OpenAPI extension, removed here). */
 export const VARIANTS = "x-bazaar-variants";
+/** A route that also takes no body at all (it defaults one) says so in its schema; documented as an optional requestBody. */
+export const OPTIONAL_BODY = "x-bazaar-optional-body";
 
-type Operation = { operationId?: string; [VARIANTS]?: string[]; requestBody?: unknown; parameters?: { in: string }[]; security?: unknown[]; responses: Record<string, Json> };
+type Operation = { operationId?: string; [VARIANTS]?: string[]; [OPTIONAL_BODY]?: boolean; requestBody?: { required?: boolean }; parameters?: { in: string }[]; security?: unknown[]; responses: Record<string, Json> };
 
 const METHODS = ["get", "put", "post", "patch", "delete"];
 
@@ -62,6 +64,8 @@ export function finishDocument(document: Json, actions: ActionRef[]): Json {
       if (!action) throw new Error(`operation ${operation.operationId ?? method} is backed by no action`);
       const variants = (operation[VARIANTS] ?? []).map((name) => byName.get(name) ?? action);
       delete operation[VARIANTS];
+      if (operation[OPTIONAL_BODY] && operation.requestBody) operation.requestBody.required = false;
+      delete operation[OPTIONAL_BODY];
       documentHeaders(operation);
       Object.assign(operation.responses, problemResponses([action, ...variants].flatMap((each) => errorsOf(each, operation))));
     }

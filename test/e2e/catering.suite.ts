@@ -69,8 +69,10 @@ export function cateringSuite(topology: () => Topology) {
       expect(await stock(productId)).toMatchObject({ available: 10, reserved: 0, sold: 0 });
       expect((await api("POST", `/v1/catering/requests/${small.id}/cancel`, { token: customer })).body).toMatchObject({ code: "invalid_state" });
 
+      // No body at all, as the document allows (its requestBody is optional).
       const declined = await api("POST", `/v1/catering/requests/${big.id}/decline`, { token: admin });
       expect(declined.body).toMatchObject({ status: "declined", declineReason: null });
+      expect((await api("GET", "/docs/json")).body.paths["/v1/catering/requests/{id}/decline"].post.requestBody.required).toBe(false);
       const listed = await api("GET", "/v1/catering/requests?status=declined&limit=100", { token: customer });
       expect(listed.body.items.map((r: { id: string }) => r.id)).toContain(big.id);
     });

@@ -3,6 +3,7 @@ import { Type } from "../../../broker/contract-kit.ts";
 import { Catering, CateringPage, CateringQuery, CateringRequest, NewCateringRequest, RequestId } from "../../../modules/catering/contract.ts";
 import { IfNoneMatch, revalidated } from "../../conditional-get.ts";
 import { describedBy, invoke, NotModified } from "../../invoke.ts";
+import { OPTIONAL_BODY } from "../../openapi.ts";
 
 const { createRequest, listRequests, getRequest, confirmRequest, declineRequest, cancelRequest, fulfilRequest } = Catering.actions;
 const Decline = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { title: "CateringDecline", additionalProperties: false });
@@ -43,7 +44,7 @@ export const cateringRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/v1/catering/requests/:id/decline",
     {
-      schema: { ...describedBy(declineRequest, "catering", "Decline a request"), params: RequestId, body: Decline, response: { 200: CateringRequest } },
+      schema: { ...describedBy(declineRequest, "catering", "Decline a request"), params: RequestId, body: Decline, [OPTIONAL_BODY]: true, response: { 200: CateringRequest } },
       // The reason is optional, and so is the body that would carry it.
       preValidation: async (request) => {
         request.body ??= {};
