@@ -5,9 +5,7 @@
  * production the development secret under DATA_DIR); the shipped NATS config has the `ops` user
  * for it. What only an admin may see takes an access token: BAZAAR_TOKEN or `--token=`.
  */
-import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import path from "node:path";
 import { call } from "../src/broker/contract-kit.ts";
 import { createBroker, type Broker } from "../src/broker/create-broker.ts";
 import { describeError } from "../src/broker/errors.ts";
@@ -17,7 +15,7 @@ import { Ops, type NodeStatus } from "../src/broker/ops-service.ts";
 import { brokerSettings, natsSettings } from "../src/config.ts";
 import { probeModules } from "../src/gateway/plugins/health.ts";
 import { Identity } from "../src/modules/identity/contract.ts";
-import { deadLetters } from "./dead-letters.ts";
+import { busSecretOf, deadLetters } from "./dead-letters.ts";
 import { moduleNames } from "./processes.ts";
 
 const USAGE = `usage: npm run cli -- <command>
@@ -121,10 +119,9 @@ async function firstLineOfStdin(): Promise<string> {
 
 async function joinBus(needs: string[]): Promise<Broker> {
   if (!env.NATS_URL) throw new CliError("NATS_URL is not set: this command joins a split deployment's bus, and one process has none (its console is at /console)");
-  const dataDir = path.resolve(env.DATA_DIR || ".data");
-  const busSecret = env.BUS_SECRET || (await readFile(path.join(dataDir, "keys/bus-secret"), "utf8").catch(() => {
-    throw new CliError(`BUS_SECRET is not set and there is no development secret under ${dataDir}`);
-  }));
+  const busSecret = await busSecretOf(env).catch((error: Error) => {
+    throw new CliError(error.message);
+  });
   const logger = createLogger(env.LOG_LEVEL || "warn");
   const broker = createBroker({
     namespace: env.BUS_NAMESPACE || "bazaar",

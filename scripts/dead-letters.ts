@@ -27,6 +27,15 @@ import { natsSettings } from "../src/config.ts";
 import { registry } from "../src/registry.ts";
 
 const ALL = 1_000_000;
+
+/** BUS_SECRET, or outside production the development secret a start made under DATA_DIR (never a new one). */
+export async function busSecretOf(env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.BUS_SECRET) return env.BUS_SECRET;
+  const dataDir = path.resolve(env.DATA_DIR || ".data");
+  return readFile(path.join(dataDir, "keys/bus-secret"), "utf8").catch(() => {
+    throw new Error(`BUS_SECRET is not set and there is no development secret under ${dataDir}`);
+  });
+}
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
 /** Prints one JSON line per dead letter (or per redrive); `args` are the command's own options. */
@@ -38,7 +47,7 @@ export async function deadLetters(env: NodeJS.ProcessEnv, args: string[]): Promi
   if (env.NATS_URL) {
     const at = { natsUrl: env.NATS_URL, namespace: env.BUS_NAMESPACE || "bazaar", connection: natsOptions({ nats: natsSettings(env) }) };
     if (redrive) {
-      const secret = env.BUS_SECRET || (await readFile(path.join(dataDir, "keys/bus-secret"), "utf8"));
+      const secret = await busSecretOf(env);
       const sequence = only === undefined ? undefined : Number(only);
       if (sequence === undefined || Number.isInteger(sequence)) print({ where: "stream", ...(await redriveDeadLetters(at, secret, sequence)) });
     } else {

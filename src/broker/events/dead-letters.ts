@@ -96,20 +96,19 @@ export class DeadLetterStream {
 }
 
 /** For a tool that looks once: connects, lists, disconnects. */
-export async function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
-  const stream = new DeadLetterStream(at);
-  try {
-    return await stream.list(last);
-  } finally {
-    await stream.close();
-  }
+export function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
+  return once(at, (stream) => stream.list(last));
 }
 
 /** For a tool that redrives once: see DeadLetterStream.redrive. */
-export async function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
+export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
+  return once(at, (stream) => stream.redrive(secret, sequence));
+}
+
+async function once<T>(at: StreamAt, work: (stream: DeadLetterStream) => Promise<T>): Promise<T> {
   const stream = new DeadLetterStream(at);
   try {
-    return await stream.redrive(secret, sequence);
+    return await work(stream);
   } finally {
     await stream.close();
   }

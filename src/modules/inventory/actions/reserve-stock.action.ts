@@ -1,9 +1,9 @@
 import { batcher } from "../../../broker/batcher.ts";
 import type { ParamsOf, ResultOf } from "../../../broker/contract-kit.ts";
-import { validationFailed } from "../../../broker/errors.ts";
 import type { ModuleRuntime } from "../../../broker/module.ts";
 import { statement } from "../../../broker/module-sql.ts";
 import { Inventory } from "../contract.ts";
+import { refuseRepeatedProducts } from "../domain/stock-moves.ts";
 
 type Params = ParamsOf<typeof Inventory.actions.reserveStock>;
 type Result = ResultOf<typeof Inventory.actions.reserveStock>;
@@ -46,12 +46,7 @@ export function stockReserver(runtime: ModuleRuntime): (params: Params) => Promi
   };
   const reserve = batcher(reserveAll, MAX_BATCH);
   return async (params) => {
-    // A product on two lines would be held twice but sold once (commitReservation moves each stock row once).
-    const seen = new Set<string>();
-    params.lines.forEach(({ productId }, index) => {
-      if (seen.has(productId.toLowerCase())) throw validationFailed([{ path: `/lines/${index}/productId`, message: "lists a product that an earlier line already lists" }]);
-      seen.add(productId.toLowerCase());
-    });
+    refuseRepeatedProducts(params.lines);
     const { orderId, outcome, shortProducts } = await reserve(params);
     if (outcome === "short") throw Inventory.errors.outOfStock.error(undefined, { members: { productIds: (shortProducts ?? "").split(",") } });
     if (outcome === "released") throw Inventory.errors.reservationReleased.error();

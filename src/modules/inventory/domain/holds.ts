@@ -5,18 +5,13 @@
  */
 import { LockMode } from "@mikro-orm/core";
 import type { ModuleEntityManager } from "../../../broker/database.ts";
-import { validationFailed } from "../../../broker/errors.ts";
 import { Inventory } from "../contract.ts";
 import { HoldEntity, type HoldStatus } from "../entities/hold.entity.ts";
 import type { ReservationLine } from "../entities/reservation.entity.ts";
-import { moveStock } from "./stock-moves.ts";
+import { moveStock, refuseRepeatedProducts } from "./stock-moves.ts";
 
 export async function holdLines(em: ModuleEntityManager, holdId: string, lines: ReservationLine[]): Promise<HoldStatus> {
-  const seen = new Set<string>();
-  lines.forEach(({ productId }, index) => {
-    if (seen.has(productId)) throw validationFailed([{ path: `/lines/${index}/productId`, message: "lists a product that an earlier line already lists" }]);
-    seen.add(productId);
-  });
+  refuseRepeatedProducts(lines);
   const existing = await em.findOne(HoldEntity, { holdId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (existing?.status === "released") throw Inventory.errors.holdReleased.error();
   if (existing) return existing.status;
@@ -30,14 +25,8 @@ export async function holdLines(em: ModuleEntityManager, holdId: string, lines: 
   const available = new Map(stock.map((row) => [row.productId, row.available]));
   const short = sorted.filter((line) => (available.get(line.productId) ?? 0) < line.quantity).map((line) => line.productId);
   if (short.length > 0) throw Inventory.errors.outOfStock.error(undefined, { members: { productIds: short } });
-  for (const { productId, quantity } of sorted) {
-    await em.getConnection().execute(
-      "update inventory.stock set available = available - ?, reserved = reserved + ?, updated_at = now() where product_id = ?",
-      [quantity, quantity, productId],
-      "run",
-      em.getTransactionContext(),
-    );
-  }
+  // The rows are locked and were checked: every line moves.
+  if (!(await moveStock(em, "hold", sorted))) throw new Error(`stock changed under the lock of hold ${holdId}`);
   const now = new Date();
   em.create(HoldEntity, { holdId, status: "held", lines: sorted, createdAt: now, updatedAt: now });
   await em.flush();
