@@ -10,7 +10,7 @@
  * sender's clock; node ids change with every start (create-broker.ts), so a packet recorded for a
  * node before it restarted is addressed to no one after.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from "node:crypto";
 import type { Middleware, ServiceBroker } from "moleculer";
 import type { Logger } from "pino";
 
@@ -28,8 +28,9 @@ type Receive = (cmd: string, data: Buffer, s: unknown) => unknown;
 
 /** `now` is the clock, for tests of the time checks. */
 export function sealPackets(secret: string, log: Logger, now: () => number = Date.now): Middleware {
-  // Its own key, apart from what the secret signs elsewhere (the durable events).
-  const key = Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), "bazaar", "bus packets", 32));
+  // Its own key, apart from what the secret signs elsewhere (the durable events). A KeyObject, not
+  // bytes: Node checks a Buffer key on every cipher it makes, ~25 us each (measured on Node 24).
+  const key = createSecretKey(Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), "bazaar", "bus packets", 32)));
   // Each tag seen, until the moment its packet's timestamp stops passing the time check: a replay
   // that could pass it always finds it here, however far the sender's clock is from ours.
   const seen = new Map<string, number>();
