@@ -52,6 +52,18 @@ describe("the circuit breaker", () => {
   });
 });
 
+describe("params", () => {
+  it("reach a local handler as a copy: what it changes, its caller never sees", async () => {
+    const b = await brokerWith(async (params) => {
+      params.mode = "changed by the handler";
+      return params.mode;
+    });
+    const params = { mode: "sent" };
+    expect(await b.call("probe.run", params)).toBe("changed by the handler");
+    expect(params).toEqual({ mode: "sent" });
+  });
+});
+
 describe("node ids", () => {
   it("differ on every start of the same process, so a restarted container is a new node on the bus", () => {
     const settings = { namespace: "ids", logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 50, heartbeatIntervalS: 2, heartbeatTimeoutS: 6 };

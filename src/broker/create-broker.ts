@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import moleculer, { type BrokerOptions } from "moleculer";
+import moleculer, { type BrokerOptions, type Context, type Middleware } from "moleculer";
 import type { Logger } from "pino";
 import { describeError, isTransportFailure } from "./errors.ts";
 import { sealPackets } from "./middlewares/seal-packets.ts";
@@ -34,6 +34,27 @@ export interface BrokerSettings {
 /** First is innermost. Moleculer's default order has "CircuitBreaker" before "Timeout". */
 const BUILT_IN_MIDDLEWARES = ["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "Timeout", "CircuitBreaker", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"];
 
+/**
+ * A local call's params are cloned for its handler, so a handler that mutates them breaks in one
+ * process exactly as it would over the wire. A remote call's params are the receiver's own already
+ * (just deserialized): Moleculer's contextParamsCloning would clone them on both sides for nothing.
+ */
+function cloneLocalParams(): Middleware {
+  let nodeID = "";
+  return {
+    name: "CloneLocalParams",
+    created(broker: Broker) {
+      nodeID = broker.nodeID;
+    },
+    localAction(next: (ctx: Context) => Promise<unknown>) {
+      return (ctx: Context) => {
+        if (ctx.nodeID === nodeID && ctx.params) ctx.params = structuredClone(ctx.params);
+        return next(ctx);
+      };
+    },
+  } as unknown as Middleware;
+}
+
 export function createBroker(settings: BrokerSettings): Broker {
   if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to seal its packets");
   // Moleculer's own info lines (its version, strategy, serializer, each service registered and
@@ -49,15 +70,12 @@ export function createBroker(settings: BrokerSettings): Broker {
     // Moleculer's own middlewares in its order but for one swap: the circuit breaker wraps the
     // timeout, so that it sees timeouts (inside it, a slow call only looked like a late success).
     internalMiddlewares: false,
-    middlewares: [...(settings.busSecret ? [sealPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES, ...(settings.telemetry ? [traceCalls()] : [])],
+    middlewares: [...(settings.busSecret ? [sealPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES, cloneLocalParams(), ...(settings.telemetry ? [traceCalls()] : [])],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
     // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`
     // asks for retries only for idempotent actions, and only transport failures are retried.
     retryPolicy: { enabled: true, retries: 0, delay: 100, maxDelay: 1_000, factor: 2, check: (error: unknown) => describeError(error).status === 503 },
-    // Params are cloned for local calls too, so a handler that mutated its params would break in
-    // one process exactly as it would over the wire.
-    contextParamsCloning: true,
     maxCallLevel: 10,
     heartbeatInterval: settings.heartbeatIntervalS,
     heartbeatTimeout: settings.heartbeatTimeoutS,

@@ -32,6 +32,14 @@ describe("sealed packets", () => {
     expect(b.received).toEqual([`REQ:${body}`]);
   });
 
+  it("never share an IV: none repeats within a node, and two nodes draw different fields", async () => {
+    const [a, b] = [node("a"), node("b")];
+    const ivs = new Set<string>();
+    for (let i = 0; i < 1000; i++) ivs.add((await a.send("MOL-bazaar.REQ.b", "{}")).subarray(0, 12).toString("hex"));
+    ivs.add((await b.send("MOL-bazaar.REQ.a", "{}")).subarray(0, 12).toString("hex"));
+    expect(ivs.size).toBe(1001);
+  });
+
   it("reach the node they were sent to, once", async () => {
     const [a, b] = [node("a"), node("b")];
     const packet = await a.send("MOL-bazaar.REQ.b", '{"action":"x"}');

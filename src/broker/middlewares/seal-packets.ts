@@ -51,8 +51,9 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
     return true;
   };
 
+  const nextIv = ivSequence();
   const seal = (cmd: string, target: string, data: Buffer): Buffer => {
-    const iv = randomBytes(IV_BYTES);
+    const iv = nextIv();
     const trailer = Buffer.alloc(TRAILER_BYTES);
     trailer.writeBigUInt64BE(BigInt(now()));
     trailer[TIME_BYTES] = target === "" ? 1 : 0;
@@ -106,6 +107,27 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
       };
     },
   } as unknown as Middleware;
+}
+
+/**
+ * GCM's deterministic IV construction (NIST SP 800-38D, 8.2.1): a field of 8 random bytes, drawn
+ * per sealer, then a 4-byte count of its packets. IVs never repeat within a sealer, and two sealers
+ * share a field with a chance of about n^2 / 2^65 for n sealers ever made; random IVs per packet
+ * would cost a call into the system's random source for every packet.
+ */
+function ivSequence(): () => Buffer {
+  let field = randomBytes(IV_BYTES - 4);
+  let count = 0;
+  return () => {
+    if (count === 0x1_0000_0000) {
+      field = randomBytes(IV_BYTES - 4);
+      count = 0;
+    }
+    const iv = Buffer.allocUnsafe(IV_BYTES);
+    field.copy(iv);
+    iv.writeUInt32BE(count++, IV_BYTES - 4);
+    return iv;
+  };
 }
 
 /**
