@@ -143,7 +143,9 @@ function section(heading: string): string[][] {
 
 const KNOWN = ["Two commands", "Splitting it", "Tracing", "The console", "From a terminal"];
 
-describe("the README's shell blocks", () => {
+// Each test starts whole topologies (six processes on two cores beside another test file); it is
+// bounded by untilUp's 90 s for a start, not by the default per-test timeout.
+describe("the README's shell blocks", { timeout: 180_000 }, () => {
   it("are all known here, so that each is run", () => {
     expect([...blocks.keys()].sort()).toEqual([...KNOWN].sort());
   });
