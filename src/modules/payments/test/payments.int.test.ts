@@ -7,6 +7,7 @@ import { notFound } from "../../../broker/errors.ts";
 import { failureOf, startModule, stubModule, type ModuleHarness } from "../../../../test/support/module-harness.ts";
 import { Orders, type Order } from "../../orders/contract.ts";
 import { Payments } from "../contract.ts";
+import { providerLedger } from "../domain/provider-ledger.ts";
 import { paymentsModule } from "../payments.service.ts";
 
 const { listPayments } = Payments.actions;
@@ -127,6 +128,22 @@ describe("cancelled orders", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(published.filter((e) => (e.payload as { orderId: string }).orderId === orderId)).toEqual([]);
     expect((await harness.call(listPayments, { orderId }, owner)).items).toEqual([]);
+  });
+});
+
+describe("the simulated provider's books", () => {
+  it("keep the first outcome per key and kind, for answers written down together", async () => {
+    const ledger = providerLedger(harness.runtime.db);
+    const [earlier, fresh] = [randomUUID(), randomUUID()];
+    expect(await ledger.record(earlier, "charge", "declined")).toBe("declined");
+    // Arriving together, these share one statement: a repeat within it and a key already booked included.
+    const answers = await Promise.all([
+      ledger.record(earlier, "charge", "captured"),
+      ledger.record(fresh, "charge", "captured"),
+      ledger.record(fresh.toUpperCase(), "charge", "declined"),
+      ledger.record(fresh, "refund", "refunded"),
+    ]);
+    expect(answers).toEqual(["declined", "captured", "captured", "refunded"]);
   });
 });
 
