@@ -6,6 +6,7 @@ import { access, link, mkdir, readFile, rename, rm, writeFile } from "node:fs/pr
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { ModuleData } from "./database.ts";
+import { shareTypeParsers } from "./embedded-parsers.ts";
 import { copyTemplate, migrationsKey } from "./embedded-template.ts";
 
 export interface EmbeddedPostgres {
@@ -26,6 +27,7 @@ export async function openEmbeddedPostgres(dataDir: string, modules: ModuleData[
     // Loaded only where a process keeps its data in PGlite: a process on PostgreSQL never pays for it.
     const { PGlite } = await import("@electric-sql/pglite");
     const pglite = await PGlite.create({ dataDir: clusterDir });
+    await shareTypeParsers(pglite);
     return {
       pglite,
       async close() {
