@@ -8,6 +8,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { ModuleData } from "./database.ts";
 import { shareTypeParsers } from "./embedded-parsers.ts";
 import { copyTemplate, migrationsKey } from "./embedded-template.ts";
+import { yieldBeforeEachCall } from "./embedded-yield.ts";
 
 export interface EmbeddedPostgres {
   pglite: PGlite;
@@ -28,6 +29,7 @@ export async function openEmbeddedPostgres(dataDir: string, modules: ModuleData[
     const { PGlite } = await import("@electric-sql/pglite");
     const pglite = await PGlite.create({ dataDir: clusterDir });
     await shareTypeParsers(pglite);
+    yieldBeforeEachCall(pglite);
     return {
       pglite,
       async close() {
