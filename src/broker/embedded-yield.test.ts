@@ -16,7 +16,6 @@ async function answeredBeforeTheLoopTurns(): Promise<number> {
       answered++;
     }
   }));
-  await pglite.transaction(async (tx) => tx.query("select 1"));
   return whenTheLoopTurned;
 }
 

@@ -11,19 +11,13 @@ import type { PGlite } from "@electric-sql/pglite";
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function yieldBeforeEachCall(pglite: PGlite): void {
-  const { query, exec, transaction } = pglite;
-  Object.assign(pglite, {
-    query: async (...args: Parameters<PGlite["query"]>) => {
-      await nextTurn();
-      return query.apply(pglite, args);
-    },
-    exec: async (...args: Parameters<PGlite["exec"]>) => {
-      await nextTurn();
-      return exec.apply(pglite, args);
-    },
-    transaction: async (...args: Parameters<PGlite["transaction"]>) => {
-      await nextTurn();
-      return transaction.apply(pglite, args);
-    },
-  });
+  for (const name of ["query", "exec", "transaction"] as const) {
+    const call = pglite[name] as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(pglite, {
+      [name]: async (...args: unknown[]) => {
+        await nextTurn();
+        return call.apply(pglite, args);
+      },
+    });
+  }
 }
