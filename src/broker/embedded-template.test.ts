@@ -54,6 +54,12 @@ describe("embedded database templates", () => {
     expect(await schemasOfNewCluster(modules)).toEqual(modules.map((module) => module.name).sort());
   });
 
+  it("open the cluster with a laptop's share of memory, not PostgreSQL's server default", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "bazaar-template-"));
+    open = await openEmbeddedPostgres(dir, modules);
+    expect((await open.pglite.query("show shared_buffers")).rows).toEqual([{ shared_buffers: "32MB" }]);
+  });
+
   it("make a new data dir readable by its owner only", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "bazaar-template-"));
     open = await openEmbeddedPostgres(path.join(dir, "data"), modules);
