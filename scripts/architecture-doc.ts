@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ActionRef, Contract } from "../src/broker/contract-kit.ts";
-import type { ModuleDefinition, ModuleRuntime } from "../src/broker/module.ts";
+import { subscribedEvents, type ModuleDefinition } from "../src/broker/module.ts";
 import { registry } from "../src/registry.ts";
 import { openapiDocument } from "./openapi-document.ts";
 
@@ -45,10 +45,6 @@ function callsOf(module: ModuleDefinition, contracts: Map<string, Contract>): Ma
   return calls;
 }
 
-function subscriptionsOf(module: ModuleDefinition): string[] {
-  // Subscriptions are declared, not built from the runtime: none of them reads it.
-  return (module.subscriptions?.({} as ModuleRuntime) ?? []).map((subscription) => subscription.event.name);
-}
 
 /** The env settings in the module's own block of src/config.ts (`<module>: { ... }`), if it has one. */
 function settingsOf(name: string): string[] {
@@ -128,7 +124,7 @@ export async function architectureDoc(): Promise<string> {
     for (const [callee, actions] of callsOf(module, contracts)) out.push(`  ${module.contract.name} -->|${[...actions].sort().join(", ")}| ${callee}`);
   }
   out.push("```", "", "## Events and their subscribers", "", "Durable events (outbox, then the in-process transport or JetStream), from the module that publishes", "each to the modules that handle it.", "", "```mermaid", "flowchart LR");
-  const subscribers = new Map(modules.map((module) => [module.contract.name, subscriptionsOf(module)]));
+  const subscribers = new Map(modules.map((module) => [module.contract.name, subscribedEvents(module)]));
   modules.forEach((module) => {
     for (const event of Object.keys(module.contract.events)) {
       const id = event.replaceAll(".", "_");

@@ -7,11 +7,15 @@
  *   PodDisruptionBudget and NetworkPolicy each (and the gateway's Service);
  * - deploy/k8s/base/kustomization.yaml, and the dev and prod overlays with NATS from its
  *   maintainers' Helm chart (values generated: a user per module, as deploy/nats/nats-server.conf);
- * - deploy/compose.split.yaml with Prometheus and Grafana, and deploy/prometheus/compose.yml.
+ * - deploy/compose.split.yaml with Prometheus and Grafana, and deploy/prometheus/compose.yml;
+ * - deploy/nats/nats-server.conf, with the same users as the chart's values.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
+import { moduleJetStreamRights, provisioningRights } from "../src/broker/events/jetstream-layout.ts";
+import { subscribedEvents } from "../src/broker/module.ts";
+import { registry } from "../src/registry.ts";
 import { moduleNames } from "./processes.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -160,22 +164,72 @@ function baseKustomization(modules: string[]): string {
   return header(["Every bazaar workload; an overlay (overlays/dev, overlays/prod) picks the image and adds NATS."]) + stringify(kustomization);
 }
 
-/** The NATS chart's values: JetStream, and a user per process kind with the rights of deploy/nats/nats-server.conf. */
-function natsValues(modules: string[], replicas: number) {
-  const bus = ["MOL-bazaar.>", "_INBOX.>"];
-  const users = [
-    { user: "gateway", password: "<< $GATEWAY_NATS_PASSWORD >>", permissions: { publish: bus, subscribe: [...bus, "bazaar.events.catalog.product.>"] } },
+interface NatsUser {
+  user: string;
+  about: string[];
+  permissions: { publish: string[]; subscribe: string[] };
+}
+
+/** A NATS user per process kind, each allowed only the subjects it needs. */
+function natsUsers(modules: string[]): NatsUser[] {
+  // Moleculer's request/response and discovery traffic, and request replies.
+  const bus = [`MOL-${NAMESPACE}.>`, "_INBOX.>"];
+  const subscribes = new Map(registry.map((module) => [module.contract.name, subscribedEvents(module)]));
+  return [
+    {
+      user: "gateway",
+      about: ["The gateway only calls actions; it publishes no events and needs no JetStream. It hears the", "events that evict its cached reads (the `cache` of contract actions), and no others."],
+      permissions: { publish: bus, subscribe: [...bus, `${NAMESPACE}.events.catalog.product.>`] },
+    },
     {
       user: "ops",
-      password: "<< $OPS_NATS_PASSWORD >>",
-      permissions: { publish: [...bus, "$JS.API.INFO", ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.bazaar_dead_letters`), "bazaar.events.>"], subscribe: bus },
+      about: [
+        "The operators' user: `npm run migrate` creates the event streams and the modules' consumers with it,",
+        "and `npm run cli` joins the bus as a node of its own (whose packets open only with BUS_SECRET), reads",
+        "and deletes dead letters, and sends them back to the events they came from (with their own signatures).",
+      ],
+      permissions: {
+        publish: [...new Set([...bus, ...provisioningRights(NAMESPACE), ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.${NAMESPACE}_dead_letters`), `${NAMESPACE}.events.>`])],
+        subscribe: bus,
+      },
     },
     ...modules.map((module) => ({
       user: module,
-      password: `<< $${envName(module)}_NATS_PASSWORD >>`,
-      permissions: { publish: [...bus, "$JS.API.>", "$JS.ACK.bazaar_events.>", `bazaar.events.${module}.>`, `bazaar.dead.${module}.>`], subscribe: bus },
+      about: [`The ${module} module: publishes its own events and dead letters, and uses only its own consumers.`],
+      permissions: { publish: [...bus, ...moduleJetStreamRights(NAMESPACE, module, subscribes.get(module) ?? [])], subscribe: bus },
     })),
   ];
+}
+
+/** deploy/nats/nats-server.conf: the NATS server of a split deployment outside Kubernetes. */
+function natsServerConf(modules: string[]): string {
+  const list = (subjects: string[]) => subjects.map((subject) => `          ${JSON.stringify(subject)},`);
+  const users = natsUsers(modules).map(({ user, about, permissions }) =>
+    [
+      ...about.map((line) => `    # ${line}`),
+      `    { user: ${user}, password: $${envName(user)}_NATS_PASSWORD, permissions: {`,
+      "        publish: [",
+      ...list(permissions.publish),
+      "        ],",
+      "        subscribe: [",
+      ...list(permissions.subscribe),
+      "        ] } }",
+    ].join("\n"));
+  return header([
+    `NATS for a split bazaar deployment (BUS_NAMESPACE=${NAMESPACE}), with JetStream for durable events.`,
+    "Every process connects as a user of its kind (NATS_USER / NATS_PASSWORD), allowed only the",
+    "subjects it needs; passwords come from this server's environment. Run `npm run migrate` with",
+    "NATS_URL as `ops` before the modules start: it creates the streams and consumers, which module",
+    "users may use but not create, change or delete. Add `tls { ... }` when the bus crosses hosts.",
+    "Bazaar seals every packet and signs every event on top of this (BUS_SECRET).",
+    "",
+    "  GATEWAY_NATS_PASSWORD=... OPS_NATS_PASSWORD=... IDENTITY_NATS_PASSWORD=... nats-server -c deploy/nats/nats-server.conf",
+  ]) + ["", "port: 4222", "max_payload: 1MB", "", "jetstream {", '  store_dir: "/data/nats"', "}", "", "authorization {", "  users = [", users.join("\n\n"), "  ]", "}", ""].join("\n");
+}
+
+/** The NATS chart's values: JetStream, and the users of deploy/nats/nats-server.conf. */
+function natsValues(modules: string[], replicas: number) {
+  const users = natsUsers(modules).map(({ user, permissions }) => ({ user, password: `<< $${envName(user)}_NATS_PASSWORD >>`, permissions }));
   return {
     config: {
       cluster: { enabled: replicas > 1, replicas },
@@ -278,5 +332,6 @@ export function deployFiles(): Map<string, string> {
     ["deploy/k8s/overlays/prod/kustomization.yaml", overlay("prod", modules)],
     ["deploy/compose.split.yaml", composeSplit(modules)],
     ["deploy/prometheus/compose.yml", composePrometheus(modules)],
+    ["deploy/nats/nats-server.conf", natsServerConf(modules)],
   ]);
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run new:module -- <name>`: a new business module that passes `npm test` as generated, and
  * is registered everywhere the registry reaches: src/registry.ts, the gateway's route sets, the
- * NATS config's users, the API guide, then the generated deploy files, typed client and
+ * API guide, then the generated deploy files (its NATS user among them), typed client and
  * docs/architecture.md. What it
  * changes outside the module's folder is those lines; what to write next is the contract.
  */
@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { guideSection, moduleFiles, natsUser, type Names } from "./new-module/templates.ts";
+import { guideSection, moduleFiles, type Names } from "./new-module/templates.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 /** Names that mean something else already: process kinds, MODULES values, NATS users. */
@@ -49,7 +49,6 @@ async function register(names: Names): Promise<void> {
     next = insertAfterLast(next, /^import \{ \w+Routes \} from "\.\/\w+\/index\.ts";$/, `import { ${name}Routes } from "./${name}/index.ts";`, "src/gateway/routes/index.ts");
     return insertAfterLast(next, /^ {2}\{ module: \w+\.name, contract: \w+, routes: \w+Routes \},$/, `  { module: ${Pascal}.name, contract: ${Pascal}, routes: ${name}Routes },`, "src/gateway/routes/index.ts");
   });
-  await edit("deploy/nats/nats-server.conf", (text) => insertAfterLast(text, /subscribe: \$BUS_SUBSCRIBE \} \}$/, natsUser(names).trimEnd(), "deploy/nats/nats-server.conf"));
   await edit("docs/api.md", (text) => `${text.trimEnd()}\n${guideSection(names)}`);
 }
 

@@ -13,12 +13,12 @@ import { openModuleDatabase, type DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
 import { createLogger } from "./broker/logger.ts";
 import { DeadLetterStream } from "./broker/events/dead-letters.ts";
-import { JetStreamTransport } from "./broker/events/jetstream-transport.ts";
+import { JetStreamTransport, provisionJetStream } from "./broker/events/jetstream-transport.ts";
 import { NatsEventObserver } from "./broker/events/nats-observer.ts";
 import { LocalTransport, type EventTransport } from "./broker/events/transport.ts";
 import { hostModule } from "./broker/module-host.ts";
 import { opsService } from "./broker/ops-service.ts";
-import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
+import { moduleData, subscribedEvents, type ModuleDefinition, type ModuleRuntime } from "./broker/module.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { buildGateway } from "./gateway/server.ts";
 import { startDraining } from "./draining.ts";
@@ -131,8 +131,9 @@ export async function main(): Promise<void> {
 }
 
 /**
- * `npm run migrate`: creates the modules' roles and schemas and applies their migrations, then
- * exits; for deployments that prepare the database before starting any process.
+ * `npm run migrate`: creates the modules' roles and schemas and applies their migrations, and with
+ * NATS_URL the JetStream streams and the modules' consumers, then exits; for deployments that
+ * prepare the database and the bus before starting any process.
  */
 async function migrateOnly(config: Config, modules: ModuleDefinition[], logger: ReturnType<typeof createLogger>): Promise<void> {
   const embedded = await openEmbeddedIfNeeded(config, modules);
@@ -144,6 +145,11 @@ async function migrateOnly(config: Config, modules: ModuleDefinition[], logger: 
     }
   } finally {
     await embedded?.close();
+  }
+  if (config.natsUrl) {
+    const subscribers = modules.map((module) => ({ consumer: module.contract.name, events: subscribedEvents(module) }));
+    await provisionJetStream({ url: config.natsUrl, namespace: config.namespace, connection: natsOptions(config), subscribers });
+    logger.info({ consumers: subscribers.flatMap(({ events }) => events).length }, "event streams and consumers ready");
   }
 }
 

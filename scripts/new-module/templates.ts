@@ -165,10 +165,3 @@ export function guideSection({ name, Pascal }: Names): string {
 | \`GET /v1/${name}/items/{id}\` | anyone | 200 item; 404 |
 `;
 }
-
-/** Its NATS user, with the rights every module has (deploy/nats/nats-server.conf). */
-export function natsUser({ name }: Names): string {
-  return `    { user: ${name}, password: $${name.toUpperCase()}_NATS_PASSWORD,
-      permissions: { publish: ["MOL-bazaar.>", "_INBOX.>", "$JS.API.>", "$JS.ACK.bazaar_events.>", "bazaar.events.${name}.>", "bazaar.dead.${name}.>"], subscribe: $BUS_SUBSCRIBE } }
-`;
-}

@@ -90,6 +90,9 @@ export function on<E extends EventRef>(event: E, handle: (payload: Static<E["pay
   return { event, handle: handle as Subscription["handle"] };
 }
 
+/** The names of the events `module` subscribes to. */
+export const subscribedEvents = (module: ModuleDefinition): string[] => (module.subscriptions ?? []).map((subscription) => subscription.event.name);
+
 /** Work a module does in the background: see background.ts for when it runs. */
 export interface BackgroundWork {
   name: string;
@@ -108,7 +111,8 @@ export interface ModuleDefinition<C extends Contract = Contract> {
   entities: Entity[];
   migrations: MigrationObject[];
   handlers(runtime: ModuleRuntime): Handlers<C>;
-  subscriptions?(runtime: ModuleRuntime): Subscription[];
+  /** The events it handles; declared, not built at run time, so deployments can derive its consumers. */
+  subscriptions?: Subscription[];
   /** Runs once the module's service has started (seed data, background work). */
   started?(runtime: ModuleRuntime): Promise<void>;
   /** Work the module does in the background while its service runs (one run at a time each). */

@@ -16,7 +16,7 @@ import { authorize } from "./middlewares/authorize.ts";
 import { ACTION_BUCKETS_S, actionDuration, moduleCalls } from "./metrics.ts";
 import type { OutboxReport } from "./events/relay.ts";
 import type { RetryReport } from "./events/retries.ts";
-import type { ModuleDefinition, ModuleRuntime } from "./module.ts";
+import { subscribedEvents, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
 import { keepingSpans, recentSpans, type RecentSpan } from "./recent-spans.ts";
 import { compileCheck } from "./validator.ts";
 
@@ -89,7 +89,7 @@ export interface OpsSettings {
 }
 
 export function opsService({ nodeId, gateway, hosted, auth, log }: OpsSettings): ServiceSchema {
-  const subscribes = new Map(hosted.map(({ module, runtime }) => [runtime.name, (module.subscriptions?.(runtime) ?? []).map((s) => s.event.name)]));
+  const subscribes = new Map(hosted.map(({ module, runtime }) => [runtime.name, subscribedEvents(module)]));
   const handlers: { [K in OpsAction]: Handler<K> } = {
     async status() {
       const cpu = process.cpuUsage();

@@ -157,7 +157,7 @@ const EVENT_BATCH = 64;
 const RETRY_FALLBACK_MS = 30_000;
 
 async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handled: (event: string) => void): Promise<Worker | undefined> {
-  const subscriptions = module.subscriptions?.(runtime) ?? [];
+  const subscriptions = module.subscriptions ?? [];
   if (subscriptions.length === 0) return undefined;
   const name = module.contract.name;
   const byEvent = new Map(subscriptions.map((subscription) => [subscription.event.name, subscription]));

@@ -180,7 +180,9 @@ describe("deploy/", () => {
       expect(migrate.spec.template.spec.containers[0].securityContext).toEqual(RESTRICTED);
       // A Job's template is immutable: each release applies one of its own.
       expect(migrate.metadata.name).toBe(`bazaar-migrate-${JSON.parse(read("package.json")).version}`);
-      expect((migrate.spec.template.spec.containers[0].envFrom as { secretRef: { name: string } }[]).map((from) => from.secretRef.name)).toContain("bazaar-db-admin");
+      expect((migrate.spec.template.spec.containers[0].envFrom as { secretRef?: { name: string } }[]).map((from) => from.secretRef?.name)).toContain("bazaar-db-admin");
+      // It makes the event streams and consumers, which only the ops user of NATS may.
+      expect(migrate.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: "NATS_USER", value: "ops" }, { name: "NATS_PASSWORD", valueFrom: { secretKeyRef: { name: "bazaar-nats", key: "ops" } } }]));
       for (const name of components) expect(of(name)).not.toContain("bazaar-db-admin");
       for (const name of modules) {
         expect(of(name)).toContain("bazaar-modules");

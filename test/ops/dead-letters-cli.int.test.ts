@@ -71,7 +71,7 @@ describe("the dead-letter stream as the console reads it", () => {
     try {
       const letters = new DeadLetterStream({ natsUrl: nats.url, namespace: "bazaar", connection: { user: "ops", pass: nats.password("ops") } });
       const before = await nats.connections();
-      // The stream exists once some module has connected; this one is created by a module's transport.
+      // A module's transport, as a module process connects it.
       const module = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: { user: "orders", pass: nats.password("orders") } });
       for (let look = 0; look < 5; look++) expect((await letters.list(20)).total).toBe(0);
       // Made since: the module's and the stream's, one each.

@@ -1,18 +1,21 @@
 /**
  * The NATS configuration shipped in deploy/nats/ is real: a nats-server started with it refuses
- * anonymous clients, lets each module publish only its own events, keeps the gateway off JetStream,
- * and a bazaar module process connects and starts with its credentials.
+ * anonymous clients, lets each module publish only its own events and use only its own consumers,
+ * keeps the gateway off JetStream, leaves streams and consumers to `npm run migrate` (as `ops`),
+ * and a bazaar module process connects and starts with its credentials once that has run.
  */
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connect, JSONCodec, RetentionPolicy, StorageType } from "nats";
+import { promisify } from "node:util";
+import { AckPolicy, connect, JSONCodec, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { JetStreamTransport } from "../../src/broker/events/jetstream-transport.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import { spawnBazaar, stopAll } from "../../scripts/processes.ts";
-import { startShippedNats, type ShippedNats } from "../support/nats-server.ts";
+import { startShippedNats, subscribers, type ShippedNats } from "../support/nats-server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 let nats: ShippedNats;
@@ -35,8 +38,6 @@ describe("deploy/nats/nats-server.conf", () => {
 
   it("lets a module publish its own events and no one else's", async () => {
     const orders = await as("orders");
-    const jsm = await orders.jetstreamManager();
-    await jsm.streams.add({ name: "bazaar_events", subjects: ["bazaar.events.>"], retention: RetentionPolicy.Limits, storage: StorageType.File });
     const data = JSONCodec().encode({ id: randomUUID() });
     await expect(orders.jetstream().publish("bazaar.events.orders.order.placed", data)).resolves.toMatchObject({ stream: "bazaar_events" });
     await orders.close();
@@ -81,7 +82,7 @@ describe("deploy/nats/nats-server.conf", () => {
       await payments.subscribe("payments", ["orders.order.placed"], async (event) => void handled.push(event.id));
       const event = { id: randomUUID(), name: "orders.order.placed", payload: {}, occurredAt: new Date().toISOString(), requestId: null };
       await orders.publish(event);
-      const admin = await as("orders");
+      const admin = await as("ops");
       const jsm = await admin.jetstreamManager();
       // Handled, and the ack went through: nothing is left pending for redelivery.
       await vi.waitFor(async () => {
@@ -97,20 +98,97 @@ describe("deploy/nats/nats-server.conf", () => {
     }
   });
 
-  it("is what a bazaar module process connects with", async () => {
-    const db: TestDatabase = await createTestDatabase("natsauth");
-    const data = await mkdtemp(path.join(tmpdir(), "bazaar-natsauth-"));
-    const catalog = spawnBazaar("catalog", { MODULES: "catalog", NATS_URL: url, NATS_USER: "catalog", NATS_PASSWORD: password("catalog"), DATABASE_URL: db.url, DATA_DIR: data, LOG_LEVEL: "info" }, "pipe");
-    let output = "";
-    catalog.child.stdout?.on("data", (chunk) => (output += chunk));
+  it("lets no module create, change, purge or delete a stream or a consumer", async () => {
+    for (const module of subscribers.map(({ consumer }) => consumer)) {
+      const nc = await as(module);
+      try {
+        const jsm = await nc.jetstreamManager();
+        const refused = (what: string, request: Promise<unknown>) => expect(request, `${module}: ${what}`).rejects.toThrow(/permission|timeout/i);
+        await refused("purge", jsm.streams.purge("bazaar_events"));
+        await refused("delete stream", jsm.streams.delete("bazaar_events"));
+        await refused("change stream", jsm.streams.update("bazaar_events", { max_age: 1 }));
+        await refused("new stream", jsm.streams.add({ name: `rogue_${module}`, subjects: [`rogue.${module}.>`] }));
+        await refused("delete consumer", jsm.consumers.delete("bazaar_events", "payments__orders-order-placed"));
+        await refused("new consumer", jsm.consumers.add("bazaar_events", { durable_name: `rogue_${module}`, ack_policy: AckPolicy.Explicit }));
+      } finally {
+        await nc.close();
+      }
+    }
+    const ops = await (await as("ops")).jetstreamManager();
+    expect((await ops.streams.info("bazaar_events")).config.subjects).toEqual(["bazaar.events.>"]);
+    expect((await ops.consumers.info("bazaar_events", "payments__orders-order-placed")).config.filter_subject).toBe("bazaar.events.orders.order.placed");
+  });
+
+  it("lets a module pull from and acknowledge its own consumers only", async () => {
+    const nextOf = (durable: string) => `$JS.API.CONSUMER.MSG.NEXT.bazaar_events.${durable}`;
+    const pull = async (nc: NatsConnection, durable: string) => nc.request(nextOf(durable), JSONCodec().encode({ batch: 1, expires: 500_000_000 }), { timeout: 2_000, noMux: true });
+    const [orders, payments, catalog] = [await as("orders"), await as("payments"), await as("catalog")];
+    const jsm = await (await as("ops")).jetstreamManager();
     try {
-      for (let i = 0; i < 100 && !output.includes("bazaar ready"); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(output).toContain("bazaar ready");
-      expect(catalog.child.exitCode).toBeNull();
+      const event = { id: randomUUID(), name: "orders.order.placed", payload: {}, occurredAt: new Date().toISOString(), requestId: null };
+      await orders.jetstream().publish("bazaar.events.orders.order.placed", JSONCodec().encode(event));
+      // Another module cannot take the event from payments' consumer...
+      for (const rogue of [catalog, orders]) await expect(pull(rogue, "payments__orders-order-placed")).rejects.toThrow(/permission|timeout/i);
+      // ...payments can, and the event then waits for payments' acknowledgement...
+      const message = await pull(payments, "payments__orders-order-placed");
+      expect(JSONCodec().decode(message.data)).toMatchObject({ id: event.id });
+      const ack = message.reply as string;
+      expect(ack).toMatch(/^\$JS\.ACK\.bazaar_events\.payments__orders-order-placed\./);
+      // ...which no other module can give in its place.
+      catalog.publish(ack, new TextEncoder().encode("+ACK"));
+      await catalog.flush();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await jsm.consumers.info("bazaar_events", "payments__orders-order-placed")).num_ack_pending).toBe(1);
+      payments.publish(ack, new TextEncoder().encode("+ACK"));
+      await payments.flush();
+      await vi.waitFor(async () => expect((await jsm.consumers.info("bazaar_events", "payments__orders-order-placed")).num_ack_pending).toBe(0));
     } finally {
-      await stopAll([catalog]);
-      await rm(data, { recursive: true, force: true });
-      await db.drop();
+      for (const nc of [orders, payments, catalog]) await nc.close();
     }
   });
+});
+
+describe("a deployment on the shipped NATS configuration", () => {
+  it("starts a module only once `npm run migrate` has made its streams and consumers as ops", async () => {
+    const fresh = await startShippedNats({ provisioned: false });
+    const db: TestDatabase = await createTestDatabase("natsauth");
+    const data = await mkdtemp(path.join(tmpdir(), "bazaar-natsauth-"));
+    const env = { NATS_URL: fresh.url, DATABASE_URL: db.url, DATA_DIR: data, LOG_LEVEL: "info" };
+    const as = (user: string) => ({ NATS_USER: user, NATS_PASSWORD: fresh.password(user) });
+    const start = (module: string) => {
+      const started = spawnBazaar(module, { ...env, ...as(module), MODULES: module }, "pipe");
+      let output = "";
+      started.child.stdout?.on("data", (chunk) => (output += chunk));
+      return { started, output: () => output };
+    };
+    try {
+      // Before: a module's user may not make what is missing, and the process says what to run.
+      const early = start("payments");
+      const ended = await Promise.race([early.started.exited, new Promise((resolve) => setTimeout(resolve, 20_000, "still running"))]);
+      if (ended === "still running") await stopAll([early.started]);
+      expect(ended).toBe(1);
+      expect(early.output()).toMatch(/npm run migrate/);
+
+      await promisify(execFile)(process.execPath, ["src/main.ts", "migrate"], { env: { ...process.env, ...env, ...as("ops"), MODULES: "all" } });
+      const ops = await connect({ servers: fresh.url, user: "ops", pass: fresh.password("ops") });
+      const jsm = await ops.jetstreamManager();
+      for (const { consumer, events } of subscribers) {
+        for (const event of events) expect((await jsm.consumers.info("bazaar_events", `${consumer}__${event.replaceAll(".", "-")}`)).config.filter_subject).toBe(`bazaar.events.${event}`);
+      }
+      await ops.close();
+
+      const payments = start("payments");
+      try {
+        for (let i = 0; i < 150 && !payments.output().includes("bazaar ready"); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(payments.output()).toContain("bazaar ready");
+        expect(payments.started.child.exitCode).toBeNull();
+      } finally {
+        await stopAll([payments.started]);
+      }
+    } finally {
+      await rm(data, { recursive: true, force: true });
+      await db.drop();
+      await fresh.stop();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 /**
  * A private nats-server running the shipped deploy/nats/nats-server.conf (only its JetStream store
  * moved to a temporary directory), with a password per user, for tests of the NATS permissions.
+ * Its streams and consumers are made as `npm run migrate` makes them (as the `ops` user), unless
+ * asked not to.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -8,6 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect } from "nats";
 import { moduleNames } from "../../scripts/processes.ts";
+import { provisionJetStream } from "../../src/broker/events/jetstream-transport.ts";
+import { subscribedEvents } from "../../src/broker/module.ts";
+import { registry } from "../../src/registry.ts";
 import { freePort } from "./topology.ts";
 
 const CONFIG = path.resolve(import.meta.dirname, "../../deploy/nats/nats-server.conf");
@@ -21,7 +26,10 @@ export interface ShippedNats {
   stop(): Promise<void>;
 }
 
-export async function startShippedNats(): Promise<ShippedNats> {
+/** Each module and the events it subscribes to, as `npm run migrate` provisions them. */
+export const subscribers = registry.map((module) => ({ consumer: module.contract.name, events: subscribedEvents(module) }));
+
+export async function startShippedNats({ provisioned = true } = {}): Promise<ShippedNats> {
   const store = await mkdtemp(path.join(tmpdir(), "bazaar-nats-"));
   const [port, monitor] = [await freePort(), await freePort()];
   const url = `nats://127.0.0.1:${port}`;
@@ -42,6 +50,7 @@ export async function startShippedNats(): Promise<ShippedNats> {
     const nc = await connect({ servers: url, user: "gateway", pass: password("gateway") }).catch(() => undefined);
     if (nc) {
       await nc.close();
+      if (provisioned) await provisionJetStream({ url, namespace: "bazaar", connection: { user: "ops", pass: password("ops") }, subscribers });
       return { url, password, connections, stop };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,13 +1,18 @@
 /**
- * Durable events over NATS JetStream. One stream per deployment (`<namespace>_events`); each
- * subscribing module has a durable consumer per event it subscribes to (one subject filter each, as
- * NATS 2.9 allows), shared by all its instances, with explicit acks and bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it
- * can be inspected and redriven (`npm run dead-letters`).
+ * Durable events over NATS JetStream (jetstream-layout.ts says what it holds). Each subscribing
+ * module pulls from its own durable consumers, shared by all its instances, with explicit acks and
+ * bounded redelivery. An event that keeps failing goes to `<namespace>_dead_letters`, where it can
+ * be inspected and redriven (`npm run dead-letters`).
+ *
+ * The streams and consumers are made by `npm run migrate` (provisionJetStream); a process makes
+ * them itself only where its NATS user may, as on an open development server. In production a
+ * module's user may use them and nothing more.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AckPolicy, connect, ConsumerEvents, type ConnectionOptions, DeliverPolicy, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
+import { connect, ConsumerEvents, type ConnectionOptions, headers, JSONCodec, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type NatsError, type StreamConfig } from "nats";
 import type { Logger } from "pino";
+import { consumerConfig, deadLetterStream, deadLetterSubject, durableName, eventsStream, eventSubject, hasSettings, streamConfigs } from "./jetstream-layout.ts";
 import { TransportUnavailableError, type Delivery, type EventEnvelope, type EventTransport } from "./transport.ts";
 
 const codec = JSONCodec<EventEnvelope>();
@@ -83,23 +88,26 @@ export class JetStreamTransport implements EventTransport {
   static async connect(settings: JetStreamSettings): Promise<JetStreamTransport> {
     const { url, namespace, log, secret, connection = {}, redelivery = DEFAULT_REDELIVERY } = settings;
     const nc = await connect({ ...connection, servers: url.split(","), name: `${namespace}-events`, maxReconnectAttempts: -1 });
-    const jsm = await nc.jetstreamManager();
-    const transport = new JetStreamTransport(nc, jsm, namespace, log, redelivery, secret);
-    await transport.#ensureStream(transport.streamName, [`${namespace}.events.>`]);
-    await transport.#ensureStream(transport.deadLetterStreamName, [`${namespace}.dead.>`]);
-    return transport;
+    try {
+      const jsm = await nc.jetstreamManager();
+      for (const config of streamConfigs(namespace)) await ensureStream(jsm, config);
+      return new JetStreamTransport(nc, jsm, namespace, log, redelivery, secret);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
   }
 
   get streamName(): string {
-    return `${this.#namespace}_events`;
+    return eventsStream(this.#namespace);
   }
 
   get deadLetterStreamName(): string {
-    return `${this.#namespace}_dead_letters`;
+    return deadLetterStream(this.#namespace);
   }
 
   subjectOf(eventName: string): string {
-    return `${this.#namespace}.events.${eventName}`;
+    return eventSubject(this.#namespace, eventName);
   }
 
   async publish(envelope: EventEnvelope): Promise<void> {
@@ -121,31 +129,15 @@ export class JetStreamTransport implements EventTransport {
   }
 
   async #consume(consumer: string, event: string, deliver: Delivery): Promise<void> {
-    const durable = `${consumer}__${event.replaceAll(".", "-")}`;
-    const config: Partial<ConsumerConfig> = {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: this.subjectOf(event),
-      // Unbounded on the server: JetStream would stop delivering an event whose deliveries ran out
-      // through ack timeouts, and no one would hear of it. The count is kept here instead, and an
-      // event delivered once too often is dead-lettered, however its earlier deliveries ended.
-      max_deliver: -1,
-      // Handlers are short transactions; an event a dead instance was handling comes back after this.
-      ack_wait: nanos(this.#redelivery.ackWaitMs ?? 10_000),
-    };
+    const durable = durableName(consumer, event);
+    const config = consumerConfig(this.#namespace, consumer, event, this.#redelivery.ackWaitMs);
     const messages = await this.#open(durable, config);
     void this.#keepConsuming(messages, () => this.#open(durable, config), (message) => this.#handle(consumer, durable, message, deliver), durable);
   }
 
-  /** Creates or updates the durable consumer, and starts pulling from it. */
+  /** Makes sure the durable consumer is as configured, and starts pulling from it. */
   async #open(durable: string, config: Partial<ConsumerConfig>): Promise<ConsumerMessages> {
-    try {
-      await this.#jsm.consumers.info(this.streamName, durable);
-      await this.#jsm.consumers.update(this.streamName, durable, config);
-    } catch {
-      await this.#jsm.consumers.add(this.streamName, config);
-    }
+    await ensureConsumer(this.#jsm, this.streamName, config);
     const messages = await (await this.#js.consumers.get(this.streamName, durable)).consume({ max_messages: IN_FLIGHT });
     this.#consumers.add(messages);
     // A pull from a consumer that is gone waits forever: end it, so that the consumer is made again.
@@ -245,24 +237,54 @@ export class JetStreamTransport implements EventTransport {
     h.set(SIGNATURE_HEADER, message.headers?.get(SIGNATURE_HEADER) ?? "");
     h.set("Bazaar-Consumer", consumer);
     h.set("Bazaar-Error", (error instanceof Error ? error.message : String(error)).slice(0, 500));
-    await this.#js.publish(`${this.#namespace}.dead.${consumer}.${envelope.name}`, message.data, { headers: h });
+    await this.#js.publish(deadLetterSubject(this.#namespace, consumer, envelope.name), message.data, { headers: h });
     this.#log.error({ eventId: envelope.id, event: envelope.name, consumer }, "event dead-lettered");
   }
+}
 
-  async #ensureStream(name: string, subjects: string[]): Promise<void> {
-    const config = {
-      name,
-      subjects,
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      max_age: nanos(7 * 24 * 3600 * 1000),
-      duplicate_window: nanos(2 * 60 * 1000),
-    };
-    try {
-      await this.#jsm.streams.info(name);
-      await this.#jsm.streams.update(name, config);
-    } catch {
-      await this.#jsm.streams.add(config);
+export interface ProvisionSettings {
+  url: string;
+  namespace: string;
+  connection?: Partial<ConnectionOptions>;
+  /** Each subscribing module and the events it subscribes to. */
+  subscribers: { consumer: string; events: string[] }[];
+}
+
+/** Creates or updates both streams and every module's consumers: `npm run migrate`, as a user that may. */
+export async function provisionJetStream({ url, namespace, connection = {}, subscribers }: ProvisionSettings): Promise<void> {
+  const nc = await connect({ ...connection, servers: url.split(","), name: `${namespace}-migrate` });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const config of streamConfigs(namespace)) await ensureStream(jsm, config);
+    for (const { consumer, events } of subscribers) {
+      for (const event of events) await ensureConsumer(jsm, eventsStream(namespace), consumerConfig(namespace, consumer, event));
     }
+  } finally {
+    await nc.close();
+  }
+}
+
+const isNotFound = (error: unknown) => (error as NatsError).api_error?.code === 404;
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>): Promise<void> {
+  const name = config.name as string;
+  const info = await jsm.streams.info(name).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  if (info && hasSettings(info.config, config)) return;
+  await madeHere(`the stream ${name}`, () => (info ? jsm.streams.update(name, config) : jsm.streams.add(config)));
+}
+
+async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<void> {
+  const durable = config.durable_name as string;
+  const info = await jsm.consumers.info(stream, durable).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  if (info && hasSettings(info.config, config)) return;
+  await madeHere(`the consumer ${durable}`, () => (info ? jsm.consumers.update(stream, durable, config) : jsm.consumers.add(stream, config)));
+}
+
+/** Runs a change a production NATS user is not allowed; its failure says what to run instead. */
+async function madeHere(what: string, change: () => Promise<unknown>): Promise<void> {
+  try {
+    await change();
+  } catch (error) {
+    throw new Error(`${what} is missing or not as configured, and this NATS user may not change it (${(error as Error).message}): run \`npm run migrate\` with NATS_URL, as a NATS user that may (deploy/nats: ops)`);
   }
 }

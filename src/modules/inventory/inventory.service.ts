@@ -20,7 +20,7 @@ export const inventoryModule = defineModule({
     const reserve = stockReserver(runtime);
     return { getStock, setStock, reserveStock: (params) => reserve(params), releaseStock, holdStock, sellHold, releaseHold };
   },
-  subscriptions: () => [onOrderPaid, onOrderCancelled],
+  subscriptions: [onOrderPaid, onOrderCancelled],
   background: (runtime) => [
     {
       name: "expire-reservations",

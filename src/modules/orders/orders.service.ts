@@ -15,7 +15,7 @@ export const ordersModule = defineModule({
   entities: [OrderEntity],
   migrations,
   handlers: () => ({ placeOrder, getOrder, listOrders, cancelOrder }),
-  subscriptions: () => [onPaymentCaptured, onPaymentDeclined, onReservationExpired],
+  subscriptions: [onPaymentCaptured, onPaymentDeclined, onReservationExpired],
   // At saturation checkouts crowd out the payments and events that finish them. Measured at 50 in
   // flight on one core: no limit took 160-175 orders/s, paid 3-4 s after the 201; a limit of 12 took
   // 90-120/s, paid within ~1 s. No limit by default; ORDERS_CHECKOUT_CONCURRENCY sets one.

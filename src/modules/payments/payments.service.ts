@@ -15,7 +15,7 @@ export const paymentsModule = defineModule({
   entities: [PaymentEntity],
   migrations,
   handlers: () => ({ listPayments }),
-  subscriptions: () => [onOrderPlaced, onOrderCancelled],
+  subscriptions: [onOrderPlaced, onOrderCancelled],
   background: (runtime) => {
     const provider = new SimulatedProvider(runtime.config.payments, providerLedger(runtime.db));
     return [

@@ -29,7 +29,7 @@ let fragileAttempts = 0;
 let healed = false;
 
 const subscriber = (contract: typeof Audit | typeof Fragile, handle: (eventId: string) => void) =>
-  defineModule({ contract, entities: [], migrations: [], handlers: () => ({}), subscriptions: () => [on(Ledger.events["ledger.entry.recorded"], async (_payload, ctx) => handle(ctx.eventId))] });
+  defineModule({ contract, entities: [], migrations: [], handlers: () => ({}), subscriptions: [on(Ledger.events["ledger.entry.recorded"], async (_payload, ctx) => handle(ctx.eventId))] });
 
 let db: TestDatabase;
 let dataDir: string;
