@@ -5,9 +5,9 @@
  *
  * - Split (NATS_URL set): JetStream's dead-letter stream, reached with the NATS settings the
  *   processes take (NATS_USER, NATS_PASSWORD, NATS_CREDS_FILE, NATS_TLS_*; the shipped
- *   deploy/nats/nats-server.conf has an `ops` user for this) and BUS_NAMESPACE. An event goes again
- *   only with its own valid signature, checked with BUS_SECRET (or the development secret under
- *   DATA_DIR); the others are reported and stay.
+ *   deploy/nats/nats-server.conf has an `ops` user for this) and BUS_NAMESPACE. Events open with
+ *   BUS_SECRET (or the development secret under DATA_DIR); one goes again only if it opens, and the
+ *   others are reported and stay.
  * - The modules' own (DATABASE_URL set, or in one process the embedded database under DATA_DIR,
  *   which bazaar must not hold at the same time): the events a module's relay gave up publishing,
  *   and in one process those a module gave up handling.
@@ -45,14 +45,14 @@ export async function deadLetters(env: NodeJS.ProcessEnv, args: string[]): Promi
   const dataDir = path.resolve(env.DATA_DIR || ".data");
 
   if (env.NATS_URL) {
-    const at = { natsUrl: env.NATS_URL, namespace: env.BUS_NAMESPACE || "bazaar", connection: natsOptions({ nats: natsSettings(env) }) };
+    const at = { natsUrl: env.NATS_URL, namespace: env.BUS_NAMESPACE || "bazaar", secret: await busSecretOf(env), connection: natsOptions({ nats: natsSettings(env) }) };
     if (redrive) {
-      const secret = await busSecretOf(env);
       const sequence = only === undefined ? undefined : Number(only);
-      if (sequence === undefined || Number.isInteger(sequence)) print({ where: "stream", ...(await redriveDeadLetters(at, secret, sequence)) });
+      if (sequence === undefined || Number.isInteger(sequence)) print({ where: "stream", ...(await redriveDeadLetters(at, sequence)) });
     } else {
       for (const letter of (await listDeadLetters(at)).letters) {
-        print({ where: "stream", sequence: letter.sequence, consumer: letter.consumer, event: letter.envelope.name, id: letter.envelope.id, error: letter.error });
+        // An event that does not open with BUS_SECRET shows only what its subject says.
+        print({ where: "stream", sequence: letter.sequence, consumer: letter.consumer, event: letter.event, id: letter.envelope?.id ?? null, error: letter.error });
       }
     }
   }

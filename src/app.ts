@@ -97,9 +97,8 @@ export async function main(): Promise<void> {
           ? await NatsEventObserver.connect({ url: config.natsUrl, namespace: config.namespace, secret: busSecret as string, log: logger, connection: natsOptions(config) })
           : undefined;
       if (observer instanceof NatsEventObserver) closers.push(() => observer.close());
-      const letters = config.natsUrl && config.console ? new DeadLetterStream({ natsUrl: config.natsUrl, namespace: config.namespace, connection: natsOptions(config) }) : undefined;
-      if (letters) closers.push(() => letters.close());
-      const stream = letters ? { letters, secret: busSecret as string } : undefined;
+      const stream = config.natsUrl && config.console ? new DeadLetterStream({ natsUrl: config.natsUrl, namespace: config.namespace, secret: busSecret as string, connection: natsOptions(config) }) : undefined;
+      if (stream) closers.push(() => stream.close());
       const gateway = await buildGateway(broker, config, logger, { events: observer, console: { auth, stream } });
       closers.push(() => gateway.close());
       await gateway.listen({ host: config.host, port: config.port });

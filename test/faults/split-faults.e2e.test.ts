@@ -4,8 +4,8 @@
  * checked in the databases: stock conserved, one capture per paid order, no reservation left held.
  */
 import { randomUUID } from "node:crypto";
-import { JSONCodec, connect, headers, type NatsConnection } from "nats";
-import { SIGNATURE_HEADER, signatureOf } from "../../src/broker/events/jetstream-transport.ts";
+import { connect, type NatsConnection } from "nats";
+import { eventSeal } from "../../src/broker/events/event-seal.ts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { client } from "../e2e/http.ts";
 import { ADMIN, NATS_URL, startSplit, type SplitTopology } from "../support/topology.ts";
@@ -122,14 +122,10 @@ describe("faults in the split topology", () => {
     const rows = await topology.db.query<{ id: string; name: string; payload: unknown; occurred_at: Date }>("select id, name, payload, occurred_at from orders.outbox");
     const nc: NatsConnection = await connect({ servers: NATS_URL });
     const js = nc.jetstream();
-    const codec = JSONCodec();
-    const secret = await topology.busSecret();
+    const seal = eventSeal(await topology.busSecret(), topology.namespace);
     for (const row of rows) {
       const envelope = { id: row.id, name: row.name, payload: row.payload, occurredAt: new Date(row.occurred_at).toISOString(), requestId: null };
-      const data = codec.encode(envelope);
-      const h = headers();
-      h.set(SIGNATURE_HEADER, signatureOf(secret, data));
-      await js.publish(`${topology.namespace}.events.${row.name}`, data, { msgID: `${row.id}-again`, headers: h });
+      await js.publish(`${topology.namespace}.events.${row.name}`, seal.seal(envelope), { msgID: `${row.id}-again` });
     }
     await nc.close();
     await vi.waitFor(async () => expect(await topology.db.query("select 1 from orders.outbox where published_at is null")).toEqual([]), { timeout: 10_000 });

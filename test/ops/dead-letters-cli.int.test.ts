@@ -69,7 +69,7 @@ describe("the dead-letter stream as the console reads it", () => {
   it("keeps one NATS connection however often it is looked at, and none once closed", async () => {
     const nats = await startShippedNats();
     try {
-      const letters = new DeadLetterStream({ natsUrl: nats.url, namespace: "bazaar", connection: { user: "ops", pass: nats.password("ops") } });
+      const letters = new DeadLetterStream({ natsUrl: nats.url, namespace: "bazaar", secret: SECRET, connection: { user: "ops", pass: nats.password("ops") } });
       const before = await nats.connections();
       // A module's transport, as a module process connects it.
       const module = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: { user: "orders", pass: nats.password("orders") } });

@@ -3,30 +3,32 @@
  * cause is fixed. A redriven event goes to every subscriber of its name again; those that handled it
  * before find it in their inbox and skip it.
  */
-import { connect, headers, JSONCodec, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
-import { SIGNATURE_HEADER, verifySignature } from "./jetstream-transport.ts";
+import { connect, headers, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import { eventSeal, LEGACY_SIGNATURE_HEADER, type EventSeal } from "./event-seal.ts";
 import type { EventEnvelope } from "./transport.ts";
-
-const codec = JSONCodec<EventEnvelope>();
 
 export interface DeadLetter {
   sequence: number;
   consumer: string;
   error: string;
-  envelope: EventEnvelope;
-  /** The event's bytes as first published, and the signature they came with. */
+  /** The event's name, as its subject says. */
+  event: string;
+  /** The event, when it opens with the deployment's secret (only those are redriven). */
+  envelope: EventEnvelope | undefined;
+  /** The event's bytes as first published (and, for an event of the release before sealing, its signature). */
   data: Uint8Array;
-  signature: string | undefined;
+  legacySignature: string | undefined;
 }
 
-/** Where the stream is: NATS_URL, the bus namespace, and the process's NATS credentials (nats-options.ts). */
+/** Where the stream is: NATS_URL, the bus namespace, the process's NATS credentials (nats-options.ts), and BUS_SECRET. */
 export interface StreamAt {
   natsUrl: string;
   namespace: string;
+  secret: string;
   connection?: Partial<ConnectionOptions>;
 }
 
-type Api = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; stream: string; namespace: string };
+type Api = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; stream: string; namespace: string; seal: EventSeal };
 
 /**
  * The stream, through one NATS connection opened on first use and kept (nats.js reconnects it), for
@@ -42,11 +44,11 @@ export class DeadLetterStream {
 
   /** The dead letters in the stream, oldest first; with `last`, only the last that many. */
   async list(last = Infinity): Promise<{ total: number; letters: DeadLetter[] }> {
-    const { jsm, stream } = await this.#open();
-    const info = await jsm.streams.info(stream);
+    const api = await this.#open();
+    const info = await api.jsm.streams.info(api.stream);
     const letters: DeadLetter[] = [];
     for (let sequence = info.state.last_seq; sequence >= info.state.first_seq && info.state.messages > 0 && letters.length < last; sequence--) {
-      const letter = await letterAt(jsm, stream, sequence);
+      const letter = await letterAt(api, sequence);
       if (letter) letters.unshift(letter);
     }
     return { total: info.state.messages, letters };
@@ -54,17 +56,18 @@ export class DeadLetterStream {
 
   /**
    * Publishes each dead letter (or only the one at `sequence`) as a fresh delivery of its event, then
-   * removes it. Only letters whose event still carries its valid signature go: the redrive sends the
-   * event's own bytes and signature, never signs what nobody verified. The refused stay, for a look.
+   * removes it. Only letters whose event opens with the deployment's secret go, as their own sealed
+   * bytes: the redrive never seals what nobody checked. The refused stay, for a look.
    */
-  async redrive(secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
-    const { js, jsm, stream, namespace } = await this.#open();
-    const letters = sequence === undefined ? (await this.list()).letters : [await letterAt(jsm, stream, sequence)].filter((l) => l !== undefined);
+  async redrive(sequence?: number): Promise<{ redriven: number; refused: number }> {
+    const api = await this.#open();
+    const { js, jsm, stream, namespace } = api;
+    const letters = sequence === undefined ? (await this.list()).letters : [await letterAt(api, sequence)].filter((l) => l !== undefined);
     let redriven = 0;
     for (const letter of letters) {
-      if (!verifySignature(secret, letter.data, letter.signature)) continue;
-      const h = headers();
-      h.set(SIGNATURE_HEADER, letter.signature as string);
+      if (!letter.envelope) continue;
+      const h = letter.legacySignature ? headers() : undefined;
+      if (letter.legacySignature) h?.set(LEGACY_SIGNATURE_HEADER, letter.legacySignature);
       // A new message id: the original is inside JetStream's dedupe window or long gone from it.
       await js.publish(`${namespace}.events.${letter.envelope.name}`, letter.data, { msgID: `${letter.envelope.id}:redrive:${letter.sequence}`, headers: h });
       await jsm.streams.deleteMessage(stream, letter.sequence);
@@ -81,10 +84,10 @@ export class DeadLetterStream {
 
   #open(): Promise<Api> {
     if (this.#api) return this.#api;
-    const { natsUrl, namespace, connection } = this.#at;
+    const { natsUrl, namespace, secret, connection } = this.#at;
     const api = (async () => {
       const nc = await connect({ ...connection, servers: natsUrl.split(",") });
-      return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: `${namespace}_dead_letters`, namespace };
+      return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: `${namespace}_dead_letters`, namespace, seal: eventSeal(secret, namespace) };
     })();
     this.#api = api;
     // A connection that could not be made is tried again on the next look.
@@ -101,8 +104,8 @@ export function listDeadLetters(at: StreamAt, last = Infinity): Promise<{ total:
 }
 
 /** For a tool that redrives once: see DeadLetterStream.redrive. */
-export function redriveDeadLetters(at: StreamAt, secret: string, sequence?: number): Promise<{ redriven: number; refused: number }> {
-  return once(at, (stream) => stream.redrive(secret, sequence));
+export function redriveDeadLetters(at: StreamAt, sequence?: number): Promise<{ redriven: number; refused: number }> {
+  return once(at, (stream) => stream.redrive(sequence));
 }
 
 async function once<T>(at: StreamAt, work: (stream: DeadLetterStream) => Promise<T>): Promise<T> {
@@ -114,15 +117,19 @@ async function once<T>(at: StreamAt, work: (stream: DeadLetterStream) => Promise
   }
 }
 
-async function letterAt(jsm: JetStreamManager, stream: string, sequence: number): Promise<DeadLetter | undefined> {
+async function letterAt({ jsm, stream, namespace, seal }: Api, sequence: number): Promise<DeadLetter | undefined> {
   const message = await jsm.streams.getMessage(stream, { seq: sequence }).catch(() => undefined);
   if (!message) return undefined;
+  const consumer = message.header?.get("Bazaar-Consumer") ?? "";
+  const legacySignature = message.header?.get(LEGACY_SIGNATURE_HEADER) || undefined;
   return {
     sequence,
-    consumer: message.header?.get("Bazaar-Consumer") ?? "",
+    consumer,
     error: message.header?.get("Bazaar-Error") ?? "",
-    envelope: codec.decode(message.data),
+    // `<namespace>.dead.<consumer>.<event>`: module names hold no dots, event names do.
+    event: message.subject.slice(`${namespace}.dead.${consumer}.`.length),
+    envelope: seal.open(message.data, legacySignature),
     data: message.data,
-    signature: message.header?.get(SIGNATURE_HEADER) || undefined,
+    legacySignature,
   };
 }

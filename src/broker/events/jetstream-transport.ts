@@ -8,34 +8,19 @@
  * them itself only where its NATS user may, as on an open development server. In production a
  * module's user may use them and nothing more.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connect, ConsumerEvents, type ConnectionOptions, headers, JSONCodec, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type NatsError, type StreamConfig } from "nats";
+import { connect, ConsumerEvents, type ConnectionOptions, headers, type ConsumerConfig, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type NatsError, type StreamConfig } from "nats";
 import type { Logger } from "pino";
+import { eventSeal, LEGACY_SIGNATURE_HEADER, type EventSeal } from "./event-seal.ts";
 import { consumerConfig, deadLetterStream, deadLetterSubject, durableName, eventsStream, eventSubject, hasSettings, streamConfigs } from "./jetstream-layout.ts";
 import { TransportUnavailableError, type Delivery, type EventEnvelope, type EventTransport } from "./transport.ts";
 
-const codec = JSONCodec<EventEnvelope>();
 /** How long close() waits for events being handled: within a pod's grace period, with room to spare. */
 const CLOSE_WAIT_MS = 5_000;
 /** Events of one consumer being handled at once (and pulled ahead from the server). */
 const IN_FLIGHT = 64;
 /** Pause before a consumer whose pull failed is opened again. */
 const REOPEN_DELAY_MS = 1_000;
-export const SIGNATURE_HEADER = "Bazaar-Signature";
-
-/** The signature an event's bytes carry in the `Bazaar-Signature` header. */
-export function signatureOf(secret: string, data: Uint8Array): string {
-  return createHmac("sha256", secret).update(data).digest("base64");
-}
-
-/** Whether `signature` is the one `data` carries when signed with `secret`. */
-export function verifySignature(secret: string, data: Uint8Array, signature: string | undefined): boolean {
-  if (!signature) return false;
-  const expected = Buffer.from(signatureOf(secret, data));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
 
 export interface RedeliverySettings {
   /**
@@ -53,7 +38,7 @@ export interface JetStreamSettings {
   url: string;
   namespace: string;
   log: Logger;
-  /** Signs every published event; events without a valid signature are never handled. */
+  /** Seals every published event (event-seal.ts); events that do not open are never handled. */
   secret: string;
   connection?: Partial<ConnectionOptions>;
   redelivery?: RedeliverySettings;
@@ -69,7 +54,7 @@ export class JetStreamTransport implements EventTransport {
   readonly #namespace: string;
   readonly #log: Logger;
   readonly #redelivery: RedeliverySettings;
-  readonly #secret: string;
+  readonly #seal: EventSeal;
   readonly #consumers = new Set<ConsumerMessages>();
   /** Events being handled, in every consumer: close() waits for them. */
   readonly #handling = new Set<Promise<void>>();
@@ -77,7 +62,7 @@ export class JetStreamTransport implements EventTransport {
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, namespace: string, log: Logger, redelivery: RedeliverySettings, secret: string) {
     this.#nc = nc;
-    this.#secret = secret;
+    this.#seal = eventSeal(secret, namespace);
     this.#redelivery = redelivery;
     this.#js = nc.jetstream();
     this.#jsm = jsm;
@@ -111,13 +96,12 @@ export class JetStreamTransport implements EventTransport {
   }
 
   async publish(envelope: EventEnvelope): Promise<void> {
-    // The message id lets JetStream drop a republished duplicate within its dedupe window.
-    const data = codec.encode(envelope);
-    const h = headers();
-    h.set(SIGNATURE_HEADER, signatureOf(this.#secret, data));
-    // For tools on the bus; subscribers trust only the signed copy in the envelope.
-    if (envelope.traceParent) h.set("traceparent", envelope.traceParent);
+    const data = this.#seal.seal(envelope);
+    // For tools on the bus; subscribers trust only the sealed copy in the envelope.
+    const h = envelope.traceParent ? headers() : undefined;
+    if (envelope.traceParent) h?.set("traceparent", envelope.traceParent);
     try {
+      // The message id lets JetStream drop a republished duplicate within its dedupe window.
       await this.#js.publish(this.subjectOf(envelope.name), data, { msgID: envelope.id, headers: h });
     } catch (error) {
       throw new TransportUnavailableError(`JetStream did not accept the event: ${(error as Error).message}`);
@@ -182,13 +166,13 @@ export class JetStreamTransport implements EventTransport {
   }
 
   async #handle(consumer: string, durable: string, message: JsMsg, deliver: Delivery): Promise<void> {
-    if (!verifySignature(this.#secret, message.data, message.headers?.get(SIGNATURE_HEADER))) {
+    const envelope = this.#seal.open(message.data, message.headers?.get(LEGACY_SIGNATURE_HEADER));
+    if (!envelope) {
       // Published by something that does not hold the deployment's secret: never handle it.
-      this.#log.warn({ consumer: durable, subject: message.subject }, "dropped an event without a valid signature");
+      this.#log.warn({ consumer: durable, subject: message.subject }, "dropped an event that does not open with the bus secret");
       message.term();
       return;
     }
-    const envelope = codec.decode(message.data);
     if (message.subject !== this.subjectOf(envelope.name)) {
       // Signed by a member, but published under another event's subject (where NATS lets that member publish).
       this.#log.warn({ consumer: durable, subject: message.subject, event: envelope.name }, "dropped an event published under a foreign subject");
@@ -231,10 +215,11 @@ export class JetStreamTransport implements EventTransport {
     await this.#nc.drain();
   }
 
-  /** Keeps the event's own bytes and signature, so a redrive can verify it and send it on unchanged. */
+  /** Keeps the event's own sealed bytes, so a redrive can check them and send them on unchanged. */
   async #deadLetter(consumer: string, message: JsMsg, envelope: EventEnvelope, error: unknown): Promise<void> {
     const h = headers();
-    h.set(SIGNATURE_HEADER, message.headers?.get(SIGNATURE_HEADER) ?? "");
+    const legacy = message.headers?.get(LEGACY_SIGNATURE_HEADER);
+    if (legacy) h.set(LEGACY_SIGNATURE_HEADER, legacy);
     h.set("Bazaar-Consumer", consumer);
     h.set("Bazaar-Error", (error instanceof Error ? error.message : String(error)).slice(0, 500));
     await this.#js.publish(deadLetterSubject(this.#namespace, consumer, envelope.name), message.data, { headers: h });

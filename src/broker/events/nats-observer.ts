@@ -1,27 +1,25 @@
 /**
  * Events as NATS carries them to JetStream, heard on plain subscriptions: a node that keeps copies
  * of answers (read-cache.ts) learns of changes without a durable consumer, so a gateway needs no
- * JetStream rights. Only events signed with the deployment's secret count; after any interruption
+ * JetStream rights. Only events sealed with the deployment's secret count; after any interruption
  * of the connection, listeners are told they may have missed some.
  */
-import { connect, type ConnectionOptions, JSONCodec, type NatsConnection } from "nats";
+import { connect, type ConnectionOptions, type NatsConnection } from "nats";
 import type { Logger } from "pino";
-import { SIGNATURE_HEADER, verifySignature } from "./jetstream-transport.ts";
+import { eventSeal, LEGACY_SIGNATURE_HEADER, type EventSeal } from "./event-seal.ts";
 import type { EventEnvelope, EventObserver } from "./transport.ts";
-
-const codec = JSONCodec<EventEnvelope>();
 
 export class NatsEventObserver implements EventObserver {
   readonly #nc: NatsConnection;
   readonly #namespace: string;
-  readonly #secret: string;
+  readonly #seal: EventSeal;
   readonly #log: Logger;
   readonly #gaps: (() => void)[] = [];
 
   private constructor(nc: NatsConnection, namespace: string, secret: string, log: Logger) {
     this.#nc = nc;
     this.#namespace = namespace;
-    this.#secret = secret;
+    this.#seal = eventSeal(secret, namespace);
     this.#log = log;
     void (async () => {
       for await (const status of nc.status()) {
@@ -45,9 +43,8 @@ export class NatsEventObserver implements EventObserver {
             for (const gap of this.#gaps) gap();
             return;
           }
-          if (!verifySignature(this.#secret, message.data, message.headers?.get(SIGNATURE_HEADER))) return;
-          const envelope = codec.decode(message.data);
-          if (envelope.name === name) listener(envelope);
+          const envelope = this.#seal.open(message.data, message.headers?.get(LEGACY_SIGNATURE_HEADER));
+          if (envelope?.name === name) listener(envelope);
         },
       });
     }

@@ -115,7 +115,7 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
  * share a field with a chance of about n^2 / 2^65 for n sealers ever made; random IVs per packet
  * would cost a call into the system's random source for every packet.
  */
-function ivSequence(): () => Buffer {
+export function ivSequence(): () => Buffer {
   let field = randomBytes(IV_BYTES - 4);
   let count = 0;
   return () => {

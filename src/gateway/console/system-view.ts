@@ -7,7 +7,6 @@
 import { call } from "../../broker/contract-kit.ts";
 import type { Broker } from "../../broker/create-broker.ts";
 import type { DeadLetterStream } from "../../broker/events/dead-letters.ts";
-import { verifySignature } from "../../broker/events/jetstream-transport.ts";
 import { Ops, type NodeStatus } from "../../broker/ops-service.ts";
 import { probeModules } from "../plugins/health.ts";
 import { cpuShare, moduleRates, SampleHistory, type ModuleRates } from "./rates.ts";
@@ -21,8 +20,8 @@ export interface ConsoleSources {
   broker: Broker;
   /** Every module of the application, whether or not some node runs it now. */
   modules: string[];
-  /** The dead-letter stream, when events travel over JetStream, and the secret that signs a redriven event. */
-  stream?: { letters: DeadLetterStream; secret: string };
+  /** The dead-letter stream, when events travel over JetStream. */
+  stream?: DeadLetterStream;
 }
 
 export interface SystemSnapshot {
@@ -51,7 +50,7 @@ export interface SystemSnapshot {
   deadLetters: {
     /** What a module's relay gave up publishing (`outbox`), or the module itself gave up handling (`subscriber`). */
     modules: { module: string; kind: "outbox" | "subscriber"; id: string; name: string; occurredAt: string; attempts: number; error: string }[];
-    stream: { total: number; letters: { sequence: number; consumer: string; error: string; name: string; id: string; occurredAt: string; signed: boolean }[] } | { unavailable: string } | null;
+    stream: { total: number; letters: { sequence: number; consumer: string; error: string; name: string; id: string; occurredAt: string; genuine: boolean }[] } | { unavailable: string } | null;
   };
   graph: { modules: string[]; edges: { from: string; to: string; kind: "calls" | "events"; count?: number }[] };
   /** Whether any node keeps its spans for the console. */
@@ -131,10 +130,10 @@ export class SystemView {
     return (await call(this.#sources.broker, Ops.actions.redrive, { module, kind, id }, this.#options(node.id, token))).redriven;
   }
 
-  /** Sends the stream's dead letter at `sequence` again; false when there is none such with a valid signature (or no stream). */
+  /** Sends the stream's dead letter at `sequence` again; false when there is none such that opens with the bus secret (or no stream). */
   async redriveStream(sequence: number): Promise<boolean> {
     const stream = this.#sources.stream;
-    return stream ? (await stream.letters.redrive(stream.secret, sequence)).redriven > 0 : false;
+    return stream ? (await stream.redrive(sequence)).redriven > 0 : false;
   }
 
   #ask(nodeId: string, token: string): Promise<NodeStatus | Error> {
@@ -158,18 +157,18 @@ export class SystemView {
     const stream = this.#sources.stream;
     if (!stream) return null;
     try {
-      const { total, letters } = await stream.letters.list(DEAD_LISTED);
+      const { total, letters } = await stream.list(DEAD_LISTED);
       return {
         total,
         letters: letters.reverse().map((l) => ({
           sequence: l.sequence,
           consumer: l.consumer,
           error: l.error,
-          name: l.envelope.name,
-          id: l.envelope.id,
-          occurredAt: l.envelope.occurredAt,
-          // Only what still carries the deployment's signature can be redriven.
-          signed: verifySignature(stream.secret, l.data, l.signature),
+          name: l.event,
+          id: l.envelope?.id ?? "",
+          occurredAt: l.envelope?.occurredAt ?? "",
+          // Only what opens with the deployment's secret can be redriven.
+          genuine: l.envelope !== undefined,
         })),
       };
     } catch (error) {

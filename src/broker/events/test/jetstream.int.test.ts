@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { connect, headers, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { NATS_URL } from "../../../../test/support/topology.ts";
 import { createLogger } from "../../logger.ts";
 import { listDeadLetters, redriveDeadLetters } from "../dead-letters.ts";
-import { JetStreamTransport, signatureOf } from "../jetstream-transport.ts";
+import { eventSeal } from "../event-seal.ts";
+import { JetStreamTransport } from "../jetstream-transport.ts";
 import type { EventEnvelope } from "../transport.ts";
 
 const log = createLogger("silent");
@@ -12,6 +13,9 @@ const namespace = `jstest-${randomBytes(4).toString("hex")}`;
 const redelivery = { maxDeliver: 3, backoffMs: [50] };
 const SECRET = "jetstream-test-secret-of-at-least-32-chars";
 const open: JetStreamTransport[] = [];
+const at = { natsUrl: NATS_URL, namespace, secret: SECRET };
+/** What a member of another deployment (or a namespace sharing the secret) would seal. */
+const foreign = eventSeal("another-secret-of-at-least-32-characters", namespace);
 let nc: NatsConnection;
 
 async function transport(settings: Partial<typeof redelivery & { ackWaitMs: number }> = {}): Promise<JetStreamTransport> {
@@ -50,26 +54,51 @@ describe("JetStream transport", () => {
     expect(received.find((e) => e.id === event.id)).toEqual(event);
   });
 
-  it("never handles an event that was not signed with the deployment's secret", async () => {
+  it("puts events on NATS encrypted: nothing of the payload, id or name can be read from the stream", async () => {
+    const t = await transport();
+    const event = { ...envelope("ledger.entry.private"), payload: { email: "ada@example.com", paymentToken: "tok_secret_visa" } };
+    await t.publish(event);
+    const stored = await (await nc.jetstreamManager()).streams.getMessage(t.streamName, { last_by_subj: t.subjectOf(event.name) });
+    const text = Buffer.from(stored.data).toString("latin1");
+    for (const secret of ["ada@example.com", "tok_secret_visa", event.id, "ledger.entry.private", "req-js"]) expect(text).not.toContain(secret);
+    expect(stored.header?.get("Bazaar-Signature")).toBeFalsy();
+  });
+
+  it("never handles an event that does not open with the deployment's secret and namespace", async () => {
     const t = await transport();
     const received: string[] = [];
     await t.subscribe("careful", ["ledger.entry.forged"], async (e) => void received.push(e.id));
     const js = nc.jetstream();
     const forged = envelope("ledger.entry.forged");
+    // In clear; sealed with another secret; sealed for another namespace with this secret; altered.
     await js.publish(t.subjectOf(forged.name), JSON.stringify(forged));
-    const h = headers();
-    h.set("Bazaar-Signature", "bm90IGEgc2lnbmF0dXJl");
-    await js.publish(t.subjectOf(forged.name), JSON.stringify({ ...forged, id: randomUUID() }), { headers: h });
-    // Signed, but published under another event's subject: also refused.
-    const misrouted = envelope("ledger.entry.other");
-    const data = new TextEncoder().encode(JSON.stringify(misrouted));
-    const signed = headers();
-    signed.set("Bazaar-Signature", signatureOf(SECRET, data));
-    await js.publish(t.subjectOf("ledger.entry.forged"), data, { headers: signed });
+    await js.publish(t.subjectOf(forged.name), foreign.seal({ ...forged, id: randomUUID() }));
+    await js.publish(t.subjectOf(forged.name), eventSeal(SECRET, `${namespace}-other`).seal({ ...forged, id: randomUUID() }));
+    const altered = eventSeal(SECRET, namespace).seal({ ...forged, id: randomUUID() });
+    altered[20] = (altered[20] as number) ^ 1;
+    await js.publish(t.subjectOf(forged.name), altered);
+    // Sealed by a member, but published under another event's subject: also refused.
+    await js.publish(t.subjectOf("ledger.entry.forged"), eventSeal(SECRET, namespace).seal(envelope("ledger.entry.other")));
     const genuine = envelope("ledger.entry.forged");
     await t.publish(genuine);
     await vi.waitFor(() => expect(received).toContain(genuine.id), { timeout: 5_000 });
     expect(received).toEqual([genuine.id]);
+  });
+
+  it("still handles an event of the release before sealing (plain, with its valid HMAC), and no unsigned one", async () => {
+    const t = await transport();
+    const received: string[] = [];
+    await t.subscribe("upgraded", ["ledger.entry.legacy"], async (e) => void received.push(e.id));
+    const legacy = (event: EventEnvelope, secret: string) => {
+      const data = new TextEncoder().encode(JSON.stringify(event));
+      const h = headers();
+      h.set("Bazaar-Signature", createHmac("sha256", secret).update(data).digest("base64"));
+      return nc.jetstream().publish(t.subjectOf(event.name), data, { headers: h });
+    };
+    const [inFlight, forged] = [envelope("ledger.entry.legacy"), envelope("ledger.entry.legacy")];
+    await legacy(forged, "another-secret-of-at-least-32-characters");
+    await legacy(inFlight, SECRET);
+    await vi.waitFor(() => expect(received).toEqual([inFlight.id]), { timeout: 5_000 });
   });
 
   it("drops a republished duplicate by its message id", async () => {
@@ -104,13 +133,13 @@ describe("JetStream transport", () => {
     }, { timeout: 5_000 });
     expect(attempts).toBe(3);
     const dead = await jsm.streams.getMessage(t.deadLetterStreamName, { last_by_subj: `${namespace}.dead.fragile.ledger.entry.poisoned` });
-    expect(dead.json<EventEnvelope>().id).toBe(event.id);
+    expect(eventSeal(SECRET, namespace).open(dead.data)?.id).toBe(event.id);
     expect(dead.header.get("Bazaar-Error")).toBe("cannot handle");
-    expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", envelope: event })]);
+    expect((await listDeadLetters(at)).letters).toEqual([expect.objectContaining({ consumer: "fragile", error: "cannot handle", event: event.name, envelope: event })]);
     healed = true;
-    expect(await redriveDeadLetters({ natsUrl: NATS_URL, namespace }, SECRET)).toEqual({ redriven: 1, refused: 0 });
+    expect(await redriveDeadLetters(at)).toEqual({ redriven: 1, refused: 0 });
     await vi.waitFor(() => expect(handled).toEqual([event.id]), { timeout: 5_000 });
-    expect((await listDeadLetters({ natsUrl: NATS_URL, namespace })).letters).toEqual([]);
+    expect((await listDeadLetters(at)).letters).toEqual([]);
   });
 
   /** A consumer of `event` that fails it with `error` until healed, and the ids it handled since. */
@@ -129,40 +158,39 @@ describe("JetStream transport", () => {
     const [first, second] = [envelope("ledger.entry.refused"), envelope("ledger.entry.refused")];
     await t.publish(first);
     await t.publish(second);
-    const at = { natsUrl: NATS_URL, namespace };
     await vi.waitFor(async () => expect((await listDeadLetters(at)).total).toBe(2), { timeout: 10_000, interval: 200 });
     const { letters: [newest] } = await listDeadLetters(at, 1);
     const { letters: all } = await listDeadLetters(at);
-    expect(all.map((letter) => letter.envelope.id).sort()).toEqual([first.id, second.id].sort());
+    expect(all.map((letter) => letter.envelope?.id).sort()).toEqual([first.id, second.id].sort());
     expect(newest).toEqual(all[1]);
     picky.healed = true;
-    expect(await redriveDeadLetters(at, SECRET, (all[0] as { sequence: number }).sequence)).toEqual({ redriven: 1, refused: 0 });
-    await vi.waitFor(() => expect(picky.handled).toEqual([all[0]?.envelope.id]), { timeout: 5_000 });
+    expect(await redriveDeadLetters(at, (all[0] as { sequence: number }).sequence)).toEqual({ redriven: 1, refused: 0 });
+    await vi.waitFor(() => expect(picky.handled).toEqual([all[0]?.envelope?.id]), { timeout: 5_000 });
     expect((await listDeadLetters(at)).letters).toEqual([all[1]]);
-    expect(await redriveDeadLetters(at, SECRET, 999_999)).toEqual({ redriven: 0, refused: 0 });
-    expect(await redriveDeadLetters(at, SECRET)).toEqual({ redriven: 1, refused: 0 });
+    expect(await redriveDeadLetters(at, 999_999)).toEqual({ redriven: 0, refused: 0 });
+    expect(await redriveDeadLetters(at)).toEqual({ redriven: 1, refused: 0 });
   });
 
-  it("keeps a dead event's own signature, and redrives only what verifies: a letter forged into the stream stays", async () => {
+  it("keeps a dead event's own sealed bytes, and redrives only what opens: a letter forged into the stream stays", async () => {
     const t = await transport();
     const careful = await failingUntilHealed(t, "careful", "ledger.entry.checked", "not yet");
     const genuine = envelope("ledger.entry.checked");
     await t.publish(genuine);
-    const at = { natsUrl: NATS_URL, namespace };
     await vi.waitFor(async () => expect((await listDeadLetters(at)).total).toBe(1), { timeout: 10_000, interval: 200 });
     const [kept] = (await listDeadLetters(at)).letters;
-    expect(kept?.signature).toBe(signatureOf(SECRET, kept?.data as Uint8Array));
+    const published = await (await nc.jetstreamManager()).streams.getMessage(t.streamName, { last_by_subj: t.subjectOf(genuine.name) });
+    expect(Buffer.from(kept?.data as Uint8Array).equals(Buffer.from(published.data))).toBe(true);
 
     // Anyone who may publish dead letters (every module may, for its own consumers) could forge one.
-    const forged = envelope("ledger.entry.checked");
     const h = headers();
     h.set("Bazaar-Consumer", "careful");
-    h.set("Bazaar-Signature", signatureOf("another-secret-of-at-least-32-characters", new TextEncoder().encode(JSON.stringify(forged))));
-    await nc.jetstream().publish(`${namespace}.dead.careful.ledger.entry.checked`, JSON.stringify(forged), { headers: h });
+    await nc.jetstream().publish(`${namespace}.dead.careful.ledger.entry.checked`, foreign.seal(envelope("ledger.entry.checked")), { headers: h });
+    const listed = (await listDeadLetters(at)).letters;
+    expect(listed.map((letter) => [letter.event, letter.envelope?.id])).toEqual([["ledger.entry.checked", genuine.id], ["ledger.entry.checked", undefined]]);
     careful.healed = true;
-    expect(await redriveDeadLetters(at, SECRET)).toEqual({ redriven: 1, refused: 1 });
+    expect(await redriveDeadLetters(at)).toEqual({ redriven: 1, refused: 1 });
     await vi.waitFor(() => expect(careful.handled).toEqual([genuine.id]), { timeout: 5_000 });
-    expect((await listDeadLetters(at)).letters.map((letter) => letter.envelope.id)).toEqual([forged.id]);
+    expect((await listDeadLetters(at)).letters.map((letter) => letter.envelope)).toEqual([undefined]);
   });
 
   it("dead-letters an event whose every delivery timed out, instead of dropping it", async () => {
@@ -176,7 +204,7 @@ describe("JetStream transport", () => {
     const event = envelope("ledger.entry.stuck");
     await t.publish(event);
     await vi.waitFor(async () => {
-      const { letters } = await listDeadLetters({ natsUrl: NATS_URL, namespace });
+      const { letters } = await listDeadLetters(at);
       expect(letters).toContainEqual(expect.objectContaining({ consumer: "stuck", envelope: event, error: "not settled in 3 deliveries (timed out or its process died)" }));
     }, { timeout: 10_000, interval: 200 });
     expect(deliveries).toBe(3);

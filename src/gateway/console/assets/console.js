@@ -105,7 +105,7 @@ function renderDeadLetters({ modules, stream }) {
       el("td", {}, redriveButton({ module: d.module, kind: d.kind, id: d.id })))),
     ...(stream && stream.letters ? stream.letters.map((d) => el("tr", { "data-dead-letter": d.id },
       el("td", {}, `stream #${d.sequence} (${d.consumer})`), el("td", {}, d.name), el("td", {}, d.id), el("td", {}, since(d.occurredAt)), el("td", { class: "error" }, d.error),
-      el("td", {}, d.signed ? redriveButton({ sequence: d.sequence }) : "not signed by this deployment: not redriven"))) : []),
+      el("td", {}, d.genuine ? redriveButton({ sequence: d.sequence }) : "not sealed by this deployment: not redriven"))) : []),
   ];
   $("#dead-letters tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 6 }, "None: every event was handled."))]));
   $("#dead-letters-note").textContent = stream === null
