@@ -15,6 +15,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { moduleJetStreamRights, provisioningRights } from "../src/broker/events/jetstream-layout.ts";
 import { subscribedEvents } from "../src/broker/module.ts";
+import { inboxPrefixOf } from "../src/broker/nats-options.ts";
 import { registry } from "../src/registry.ts";
 import { moduleNames } from "./processes.ts";
 
@@ -172,14 +173,16 @@ interface NatsUser {
 
 /** A NATS user per process kind, each allowed only the subjects it needs. */
 function natsUsers(modules: string[]): NatsUser[] {
-  // Moleculer's request/response and discovery traffic, and request replies.
-  const bus = [`MOL-${NAMESPACE}.>`, "_INBOX.>"];
+  // Moleculer's request/response and discovery traffic (its packets sealed with BUS_SECRET).
+  const bus = [`MOL-${NAMESPACE}.>`];
+  // Replies to the user's own requests only (nats-options.ts gives each user its inbox prefix).
+  const replies = (user: string) => [`${inboxPrefixOf(user)}.>`];
   const subscribes = new Map(registry.map((module) => [module.contract.name, subscribedEvents(module)]));
   return [
     {
       user: "gateway",
       about: ["The gateway only calls actions; it publishes no events and needs no JetStream. It hears the", "events that evict its cached reads (the `cache` of contract actions), and no others."],
-      permissions: { publish: bus, subscribe: [...bus, `${NAMESPACE}.events.catalog.product.>`] },
+      permissions: { publish: bus, subscribe: [...bus, ...replies("gateway"), `${NAMESPACE}.events.catalog.product.>`] },
     },
     {
       user: "ops",
@@ -190,13 +193,13 @@ function natsUsers(modules: string[]): NatsUser[] {
       ],
       permissions: {
         publish: [...new Set([...bus, ...provisioningRights(NAMESPACE), ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.${NAMESPACE}_dead_letters`), `${NAMESPACE}.events.>`])],
-        subscribe: bus,
+        subscribe: [...bus, ...replies("ops")],
       },
     },
     ...modules.map((module) => ({
       user: module,
       about: [`The ${module} module: publishes its own events and dead letters, and uses only its own consumers.`],
-      permissions: { publish: [...bus, ...moduleJetStreamRights(NAMESPACE, module, subscribes.get(module) ?? [])], subscribe: bus },
+      permissions: { publish: [...bus, ...moduleJetStreamRights(NAMESPACE, module, subscribes.get(module) ?? [])], subscribe: [...bus, ...replies(module)] },
     })),
   ];
 }
@@ -218,10 +221,12 @@ function natsServerConf(modules: string[]): string {
   return header([
     `NATS for a split bazaar deployment (BUS_NAMESPACE=${NAMESPACE}), with JetStream for durable events.`,
     "Every process connects as a user of its kind (NATS_USER / NATS_PASSWORD), allowed only the",
-    "subjects it needs; passwords come from this server's environment. Run `npm run migrate` with",
+    "subjects it needs, and hears replies only under its own inbox prefix (`_INBOX_<user>`: a client",
+    "of ours sets it; give other tools, such as the `nats` CLI, `--inbox-prefix _INBOX_<user>`);",
+    "passwords come from this server's environment. Run `npm run migrate` with",
     "NATS_URL as `ops` before the modules start: it creates the streams and consumers, which module",
     "users may use but not create, change or delete. Add `tls { ... }` when the bus crosses hosts.",
-    "Bazaar seals every packet and signs every event on top of this (BUS_SECRET).",
+    "Bazaar seals every packet and every event on top of this (BUS_SECRET).",
     "",
     "  GATEWAY_NATS_PASSWORD=... OPS_NATS_PASSWORD=... IDENTITY_NATS_PASSWORD=... nats-server -c deploy/nats/nats-server.conf",
   ]) + ["", "port: 4222", "max_payload: 1MB", "", "jetstream {", '  store_dir: "/data/nats"', "}", "", "authorization {", "  users = [", users.join("\n\n"), "  ]", "}", ""].join("\n");

@@ -3,11 +3,17 @@ import { readFileSync } from "node:fs";
 import { credsAuthenticator, type ConnectionOptions } from "nats";
 import type { Config } from "../config.ts";
 
+/**
+ * Where a NATS user's request replies (JetStream's answers, pulled events) arrive: a prefix of its
+ * own, so that the server can let each user subscribe to its own replies and no one else's.
+ */
+export const inboxPrefixOf = (user: string) => `_INBOX_${user}`;
+
 export function natsOptions(config: Pick<Config, "nats">): Partial<ConnectionOptions> {
   const { user, password, token, credsFile, tlsCaFile, tlsCertFile, tlsKeyFile } = config.nats;
   const tls = tlsCaFile || tlsCertFile ? { caFile: tlsCaFile, certFile: tlsCertFile, keyFile: tlsKeyFile } : undefined;
   return {
-    ...(user ? { user, pass: password } : {}),
+    ...(user ? { user, pass: password, inboxPrefix: inboxPrefixOf(user) } : {}),
     ...(token ? { token } : {}),
     ...(credsFile ? { authenticator: credsAuthenticator(readFileSync(credsFile)) } : {}),
     ...(tls ? { tls } : {}),

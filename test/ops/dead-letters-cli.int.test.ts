@@ -38,7 +38,7 @@ describe("npm run dead-letters, split, with the shipped NATS permissions", () =>
 
   it("lists the stream's dead letters as the ops user and redrives them, each with its own signature", async () => {
     const connect = async (user: string) => {
-      const t = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: { user, pass: nats.password(user) }, redelivery: { maxDeliver: 2, backoffMs: [50] } });
+      const t = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: nats.login(user), redelivery: { maxDeliver: 2, backoffMs: [50] } });
       open.push(t);
       return t;
     };
@@ -69,10 +69,10 @@ describe("the dead-letter stream as the console reads it", () => {
   it("keeps one NATS connection however often it is looked at, and none once closed", async () => {
     const nats = await startShippedNats();
     try {
-      const letters = new DeadLetterStream({ natsUrl: nats.url, namespace: "bazaar", secret: SECRET, connection: { user: "ops", pass: nats.password("ops") } });
+      const letters = new DeadLetterStream({ natsUrl: nats.url, namespace: "bazaar", secret: SECRET, connection: nats.login("ops") });
       const before = await nats.connections();
       // A module's transport, as a module process connects it.
-      const module = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: { user: "orders", pass: nats.password("orders") } });
+      const module = await JetStreamTransport.connect({ url: nats.url, namespace: "bazaar", log: createLogger("silent"), secret: SECRET, connection: nats.login("orders") });
       for (let look = 0; look < 5; look++) expect((await letters.list(20)).total).toBe(0);
       // Made since: the module's and the stream's, one each.
       expect((await nats.connections()).total).toBe(before.total + 2);

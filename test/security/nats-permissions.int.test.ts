@@ -20,7 +20,6 @@ import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 let nats: ShippedNats;
 let url: string;
-const password = (user: string) => nats.password(user);
 
 beforeAll(async () => {
   nats = await startShippedNats();
@@ -28,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => nats?.stop());
 
-const as = (user: string) => connect({ servers: url, user, pass: password(user) });
+const as = (user: string) => connect({ servers: url, ...nats.login(user) });
 
 describe("deploy/nats/nats-server.conf", () => {
   it("refuses clients without valid credentials", async () => {
@@ -72,7 +71,7 @@ describe("deploy/nats/nats-server.conf", () => {
   });
 
   it("lets a module consume and acknowledge the events it subscribes to", async () => {
-    const connection = (user: string) => ({ user, pass: password(user) });
+    const connection = (user: string) => nats.login(user);
     const log = createLogger("silent");
     const secret = "s".repeat(32);
     const orders = await JetStreamTransport.connect({ url, namespace: "bazaar", log, secret, connection: connection("orders") });
@@ -117,6 +116,30 @@ describe("deploy/nats/nats-server.conf", () => {
     const ops = await (await as("ops")).jetstreamManager();
     expect((await ops.streams.info("bazaar_events")).config.subjects).toEqual(["bazaar.events.>"]);
     expect((await ops.consumers.info("bazaar_events", "payments__orders-order-placed")).config.filter_subject).toBe("bazaar.events.orders.order.placed");
+  });
+
+  it("lets each user hear replies under its own inbox prefix only, and no one write into them", async () => {
+    const [payments, catalog] = [await as("payments"), await as("catalog")];
+    try {
+      const refusal = (subject: string) => new Promise<string>((resolve) => {
+        catalog.subscribe(subject, { callback: (error) => resolve(String(error)) });
+        setTimeout(resolve, 2_000, `${subject}: not refused`);
+      });
+      const refused = [refusal("_INBOX.>"), refusal("_INBOX_payments.>")];
+      const heard: string[] = [];
+      payments.subscribe("_INBOX_payments.probe", { callback: (_error, message) => heard.push(message.subject) });
+      await payments.flush();
+      catalog.publish("_INBOX_payments.probe", new TextEncoder().encode("forged reply"));
+      await catalog.flush();
+      for (const refusalOf of refused) expect(await refusalOf).toMatch(/permissions violation/i);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(heard).toEqual([]);
+      // Its own requests are answered there: JetStream's account info, for one.
+      await expect((await payments.jetstreamManager()).getAccountInfo()).resolves.toMatchObject({ streams: 2 });
+    } finally {
+      await payments.close();
+      await catalog.close();
+    }
   });
 
   it("lets a module pull from and acknowledge its own consumers only", async () => {
@@ -170,7 +193,7 @@ describe("a deployment on the shipped NATS configuration", () => {
       expect(early.output()).toMatch(/npm run migrate/);
 
       await promisify(execFile)(process.execPath, ["src/main.ts", "migrate"], { env: { ...process.env, ...env, ...as("ops"), MODULES: "all" } });
-      const ops = await connect({ servers: fresh.url, user: "ops", pass: fresh.password("ops") });
+      const ops = await connect({ servers: fresh.url, ...fresh.login("ops") });
       const jsm = await ops.jetstreamManager();
       for (const { consumer, events } of subscribers) {
         for (const event of events) expect((await jsm.consumers.info("bazaar_events", `${consumer}__${event.replaceAll(".", "-")}`)).config.filter_subject).toBe(`bazaar.events.${event}`);

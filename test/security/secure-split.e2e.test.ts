@@ -109,7 +109,7 @@ describe("Moleculer's internal services", () => {
     const insider = createBroker({
       namespace: "bazaar",
       natsUrl: nats.url,
-      nats: { user: "ops", pass: nats.password("ops") },
+      nats: nats.login("ops"),
       busSecret: await topology.busSecret(),
       logger: createLogger("silent"),
       logLevel: "silent",

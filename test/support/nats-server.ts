@@ -12,6 +12,7 @@ import { connect } from "nats";
 import { moduleNames } from "../../scripts/processes.ts";
 import { provisionJetStream } from "../../src/broker/events/jetstream-transport.ts";
 import { subscribedEvents } from "../../src/broker/module.ts";
+import { inboxPrefixOf } from "../../src/broker/nats-options.ts";
 import { registry } from "../../src/registry.ts";
 import { freePort } from "./topology.ts";
 
@@ -21,6 +22,8 @@ export interface ShippedNats {
   url: string;
   /** The password of a user of the shipped file (a module name, "gateway" or "ops"). */
   password(user: string): string;
+  /** Connection options for that user, as bazaar's processes connect (its own inbox prefix included). */
+  login(user: string): { user: string; pass: string; inboxPrefix: string };
   /** Clients connected now, and connections made since the server started (its monitoring endpoint). */
   connections(): Promise<{ now: number; total: number }>;
   stop(): Promise<void>;
@@ -34,6 +37,7 @@ export async function startShippedNats({ provisioned = true } = {}): Promise<Shi
   const [port, monitor] = [await freePort(), await freePort()];
   const url = `nats://127.0.0.1:${port}`;
   const password = (user: string) => `${user}-password-for-tests`;
+  const login = (user: string) => ({ user, pass: password(user), inboxPrefix: inboxPrefixOf(user) });
   const env = Object.fromEntries([...moduleNames(), "gateway", "ops"].map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
   const config = path.join(store, "nats-server.conf");
   await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
@@ -50,8 +54,8 @@ export async function startShippedNats({ provisioned = true } = {}): Promise<Shi
     const nc = await connect({ servers: url, user: "gateway", pass: password("gateway") }).catch(() => undefined);
     if (nc) {
       await nc.close();
-      if (provisioned) await provisionJetStream({ url, namespace: "bazaar", connection: { user: "ops", pass: password("ops") }, subscribers });
-      return { url, password, connections, stop };
+      if (provisioned) await provisionJetStream({ url, namespace: "bazaar", connection: login("ops"), subscribers });
+      return { url, password, login, connections, stop };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
