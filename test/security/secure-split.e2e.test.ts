@@ -50,7 +50,9 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string):
   });
 }
 
-describe("npm run cli, joining the split deployment's bus as the ops user", () => {
+// Each CLI run is a Node process that joins the bus (2-3 s alone); beside other test files a test of
+// five runs took over 20 s.
+describe("npm run cli, joining the split deployment's bus as the ops user", { timeout: 60_000 }, () => {
   it("lists every node with its modules, and with an admin token what each process is", async () => {
     const plain = await cli(["nodes"]);
     expect(plain.code).toBe(0);
