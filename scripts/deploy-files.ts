@@ -28,6 +28,12 @@ const HTTP_PORT = 3000;
 /** The Helm chart of the NATS maintainers (github.com/nats-io/k8s). */
 export const NATS_CHART = { name: "nats", repo: "https://nats-io.github.io/k8s/helm/charts/", version: "1.2.8" };
 
+/** The CA of NATS's TLS certificate (secret `bazaar-nats-ca`, key ca.crt), optional: dev runs without. */
+const NATS_CA_VOLUME = { name: "nats-ca", secret: { secretName: "bazaar-nats-ca", optional: true } };
+const NATS_CA_MOUNT = { name: "nats-ca", mountPath: "/etc/bazaar/nats-ca", readOnly: true };
+/** NATS's own certificate (a kubernetes.io/tls secret for nats.bazaar.svc), in the prod overlay. */
+const NATS_SERVER_TLS_SECRET = "nats-server-tls";
+
 /** Secrets a module needs beyond what every module gets: identity alone signs tokens. */
 const OWN_SECRETS: Record<string, string[]> = { identity: ["bazaar-identity"] };
 
@@ -102,11 +108,12 @@ function deployment(component: string, container: { env: object[]; envFrom: obje
               resources: { requests: { cpu: "100m", memory: container.memory[0] }, limits: { memory: container.memory[1] } },
               // What the "restricted" Pod Security Standard asks for.
               securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
-              // The one writable place: Node's compile cache, which makes a restart quicker.
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              // The one writable place: Node's compile cache, which makes a restart quicker. And the CA
+              // that signed NATS's certificate, where the overlay runs NATS with TLS (prod).
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, NATS_CA_MOUNT],
             },
           ],
-          volumes: [{ name: "tmp", emptyDir: {} }],
+          volumes: [{ name: "tmp", emptyDir: {} }, NATS_CA_VOLUME],
         },
       },
     },
@@ -225,7 +232,8 @@ function natsServerConf(modules: string[]): string {
     "of ours sets it; give other tools, such as the `nats` CLI, `--inbox-prefix _INBOX_<user>`);",
     "passwords come from this server's environment. Run `npm run migrate` with",
     "NATS_URL as `ops` before the modules start: it creates the streams and consumers, which module",
-    "users may use but not create, change or delete. Add `tls { ... }` when the bus crosses hosts.",
+    "users may use but not create, change or delete. Add `tls { ... }` when the bus crosses hosts:",
+    "production refuses plain-text NATS to another host unless NATS_ALLOW_PLAINTEXT=1.",
     "Bazaar seals every packet and every event on top of this (BUS_SECRET).",
     "",
     "  GATEWAY_NATS_PASSWORD=... OPS_NATS_PASSWORD=... IDENTITY_NATS_PASSWORD=... nats-server -c deploy/nats/nats-server.conf",
@@ -233,13 +241,14 @@ function natsServerConf(modules: string[]): string {
 }
 
 /** The NATS chart's values: JetStream, and the users of deploy/nats/nats-server.conf. */
-function natsValues(modules: string[], replicas: number) {
+function natsValues(modules: string[], replicas: number, tls: boolean) {
   const users = natsUsers(modules).map(({ user, permissions }) => ({ user, password: `<< $${envName(user)}_NATS_PASSWORD >>`, permissions }));
   return {
     config: {
       cluster: { enabled: replicas > 1, replicas },
       jetstream: { enabled: true, fileStore: { pvc: { size: "10Gi" } } },
       merge: { max_payload: "<< 1MB >>", authorization: { users } },
+      ...(tls ? { nats: { tls: { enabled: true, secretName: NATS_SERVER_TLS_SECRET } } } : {}),
     },
     // The chart's debugging pod would be one more client of the bus; none is needed to run it.
     natsBox: { enabled: false },
@@ -254,15 +263,18 @@ function overlay(kind: "dev" | "prod", modules: string[]): string {
     kind: "Kustomization",
     resources: ["../../base"],
     images: [dev ? { name: "bazaar", newName: "bazaar", newTag: "dev" } : { name: "bazaar", newName: "ghcr.io/your-org/bazaar", newTag: version }],
-    helmCharts: [{ ...NATS_CHART, releaseName: "nats", namespace: NAMESPACE, valuesInline: natsValues(modules, dev ? 1 : 3) }],
+    helmCharts: [{ ...NATS_CHART, releaseName: "nats", namespace: NAMESPACE, valuesInline: natsValues(modules, dev ? 1 : 3, !dev) }],
     patches: dev
       ? [
         // One pod of each is enough to try it out; the PodDisruptionBudgets then allow a drain to take it.
         { target: { kind: "HorizontalPodAutoscaler" }, patch: stringify([{ op: "replace", path: "/spec/minReplicas", value: 1 }, { op: "replace", path: "/spec/maxReplicas", value: 2 }]) },
-        { target: { kind: "ConfigMap", name: "bazaar-config" }, patch: stringify([{ op: "replace", path: "/data/LOG_LEVEL", value: "debug" }]) },
+        // Inside one development cluster the bus runs in plain text (its packets and events are sealed all the same).
+        { target: { kind: "ConfigMap", name: "bazaar-config" }, patch: stringify([{ op: "replace", path: "/data/LOG_LEVEL", value: "debug" }, { op: "replace", path: "/data/NATS_ALLOW_PLAINTEXT", value: "1" }]) },
       ]
       : [
         { target: { kind: "HorizontalPodAutoscaler" }, patch: stringify([{ op: "replace", path: "/spec/minReplicas", value: 3 }, { op: "replace", path: "/spec/maxReplicas", value: 20 }]) },
+        // NATS with TLS (its certificate in nats-server-tls); bazaar's processes trust its CA.
+        { target: { kind: "ConfigMap", name: "bazaar-config" }, patch: stringify([{ op: "replace", path: "/data/NATS_TLS_CA_FILE", value: `${NATS_CA_MOUNT.mountPath}/ca.crt` }]) },
       ],
   };
   const about = dev

@@ -63,27 +63,38 @@ describe("production secrets", () => {
   const production = { NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM, OPS_PORT: "9464" };
   it("needs SERVICE_SECRET where modules run, but not in a gateway-only process", () => {
     expect(() => loadConfig(production, known)).toThrow("requires SERVICE_SECRET");
-    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
     expect(loadConfig(gateway, known).serviceSecret).toBeUndefined();
   });
 
   it("keeps a gateway's metrics off the public port: OPS_PORT is required", () => {
     const { OPS_PORT: _ops, ...withoutOps } = production;
-    const gateway = { ...withoutOps, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    const gateway = { ...withoutOps, MODULES: "none", GATEWAY: "1", NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
     expect(() => loadConfig(gateway, known)).toThrow("requires OPS_PORT on a gateway");
     expect(loadConfig({ ...gateway, OPS_PORT: "9464" }, known).opsPort).toBe(9464);
   });
 
   it("serves the console outside production, and in production only when CONSOLE=1", () => {
-    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
     expect(loadConfig(gateway, known).console).toBe(false);
     expect(loadConfig({ ...gateway, CONSOLE: "1" }, known).console).toBe(true);
     expect(loadConfig({ NODE_ENV: "development" }, known).console).toBe(true);
     expect(loadConfig({ NODE_ENV: "development", CONSOLE: "0" }, known).console).toBe(false);
   });
 
+  it("refuses plain-text NATS to another host unless TLS is configured or plain text is allowed", () => {
+    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
+    expect(() => loadConfig({ ...gateway, NATS_URL: "nats://nats.bazaar.svc:4222" }, known)).toThrow("refuses plain-text NATS to nats://nats.bazaar.svc:4222");
+    expect(() => loadConfig({ ...gateway, NATS_URL: "tls://a:4222,nats://b:4222" }, known)).toThrow("refuses plain-text NATS");
+    expect(loadConfig({ ...gateway, NATS_URL: "nats://nats.bazaar.svc:4222", NATS_TLS_CA_FILE: "/etc/ca.crt" }, known).nats.tlsCaFile).toBe("/etc/ca.crt");
+    expect(loadConfig({ ...gateway, NATS_URL: "tls://a:4222,tls://b:4222" }, known).nats.tls).toBe(true);
+    expect(loadConfig({ ...gateway, NATS_URL: "nats://nats.bazaar.svc:4222", NATS_ALLOW_PLAINTEXT: "1" }, known).natsAllowPlaintext).toBe(true);
+    expect(loadConfig({ ...gateway, NATS_URL: "nats://127.0.0.1:4222" }, known).nats.tls).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: "development", NATS_URL: "nats://nats:4222" }, known).natsUrl).toBe("nats://nats:4222");
+  });
+
   it("refuses a SERVICE_SECRET equal to the BUS_SECRET the gateway holds", () => {
-    const modules = { ...production, NATS_URL: "nats://h:4222", NATS_TOKEN: "t", BUS_SECRET: "s".repeat(32) };
+    const modules = { ...production, NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "s".repeat(32) };
     expect(() => loadConfig({ ...modules, SERVICE_SECRET: "s".repeat(32) }, known)).toThrow("refuses SERVICE_SECRET equal to BUS_SECRET");
     expect(loadConfig({ ...modules, SERVICE_SECRET: "t".repeat(32) }, known).serviceSecret).toBe("t".repeat(32));
   });

@@ -35,7 +35,10 @@ export interface Config {
   namespace: string;
   natsUrl: string | undefined;
   /** Credentials and TLS for NATS; production refuses NATS without credentials. */
-  nats: { user?: string; password?: string; token?: string; credsFile?: string; tlsCaFile?: string; tlsCertFile?: string; tlsKeyFile?: string };
+  /** `tls`: every NATS_URL is `tls://`, so TLS is required even with no file of ours (a public CA). */
+  nats: { user?: string; password?: string; token?: string; credsFile?: string; tlsCaFile?: string; tlsCertFile?: string; tlsKeyFile?: string; tls?: boolean };
+  /** Production refuses plain-text NATS beyond this host unless this is set (NATS_ALLOW_PLAINTEXT=1). */
+  natsAllowPlaintext: boolean;
   /**
    * Seals (encrypts and authenticates) every bus packet and signs every durable event of this
    * deployment (at least 32 characters). Unset outside production: one is generated under DATA_DIR
@@ -222,6 +225,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     namespace,
     natsUrl: url(env, "NATS_URL", ["nats:", "tls:"]),
     nats: natsSettings(env),
+    natsAllowPlaintext: flag(env, "NATS_ALLOW_PLAINTEXT", false),
     busSecret: env.BUS_SECRET || undefined,
     serviceSecret: env.SERVICE_SECRET || undefined,
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
@@ -278,6 +282,8 @@ export function brokerSettings(env: Env): Config["broker"] {
 }
 
 /** NATS credentials and TLS files (NATS_USER, NATS_PASSWORD, ...); also for tools that join no bus. */
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
 export function natsSettings(env: Env): Config["nats"] {
   return Object.fromEntries(
     Object.entries({
@@ -288,6 +294,7 @@ export function natsSettings(env: Env): Config["nats"] {
       tlsCaFile: env.NATS_TLS_CA_FILE,
       tlsCertFile: env.NATS_TLS_CERT_FILE,
       tlsKeyFile: env.NATS_TLS_KEY_FILE,
+      tls: env.NATS_URL?.split(",").every((server) => server.trim().startsWith("tls://")),
     }).filter(([, value]) => value),
   );
 }
@@ -323,6 +330,12 @@ function checkCombination(config: Config, knownCount: number): void {
       throw new ConfigError("NODE_ENV=production with NATS_URL requires NATS credentials (NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS_FILE)");
     }
     if (config.natsUrl && !config.busSecret) throw new ConfigError("NODE_ENV=production with NATS_URL requires BUS_SECRET");
+    // Packets and events are sealed, but NATS credentials and the subjects (who calls what) are not.
+    const { tlsCaFile, tlsCertFile, tls } = config.nats;
+    const remote = config.natsUrl?.split(",").find((server) => !LOOPBACK.has(new URL(server.trim()).hostname));
+    if (remote && !tlsCaFile && !tlsCertFile && !tls && !config.natsAllowPlaintext) {
+      throw new ConfigError(`NODE_ENV=production refuses plain-text NATS to ${remote}: use tls:// or NATS_TLS_CA_FILE (or set NATS_ALLOW_PLAINTEXT=1 where the network itself is trusted)`);
+    }
     if (config.modules.length > 0 && !config.serviceSecret) throw new ConfigError("NODE_ENV=production requires SERVICE_SECRET in processes that run modules");
     if (config.gateway && config.opsPort === undefined) {
       throw new ConfigError("NODE_ENV=production requires OPS_PORT on a gateway: its /metrics is served there, not to the internet");

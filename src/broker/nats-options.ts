@@ -10,8 +10,9 @@ import type { Config } from "../config.ts";
 export const inboxPrefixOf = (user: string) => `_INBOX_${user}`;
 
 export function natsOptions(config: Pick<Config, "nats">): Partial<ConnectionOptions> {
-  const { user, password, token, credsFile, tlsCaFile, tlsCertFile, tlsKeyFile } = config.nats;
-  const tls = tlsCaFile || tlsCertFile ? { caFile: tlsCaFile, certFile: tlsCertFile, keyFile: tlsKeyFile } : undefined;
+  const { user, password, token, credsFile, tlsCaFile, tlsCertFile, tlsKeyFile, tls: required } = config.nats;
+  // Any tls option makes nats.js refuse a server that offers no TLS.
+  const tls = tlsCaFile || tlsCertFile || required ? { caFile: tlsCaFile, certFile: tlsCertFile, keyFile: tlsKeyFile } : undefined;
   return {
     ...(user ? { user, pass: password, inboxPrefix: inboxPrefixOf(user) } : {}),
     ...(token ? { token } : {}),

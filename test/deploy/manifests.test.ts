@@ -20,6 +20,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { deployFiles, NATS_CHART } from "../../scripts/deploy-files.ts";
+import { loadConfig } from "../../src/config.ts";
 import { moduleNames, NODE_FLAGS } from "../../scripts/processes.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
@@ -205,6 +206,24 @@ describe("deploy/", () => {
         expect(nats?.valuesInline.config.merge.authorization.users.map((u: { user: string }) => u.user).sort()).toEqual([...components, "ops"].sort());
         const minReplicas = objects.filter((o) => o.kind === "HorizontalPodAutoscaler").map((o) => o.spec.minReplicas);
         expect(new Set(minReplicas)).toEqual(new Set([overlay === "dev" ? 1 : 3]));
+        expect(nats?.valuesInline.config.nats?.tls?.enabled ?? false).toBe(overlay === "prod");
+      });
+
+      it(`the ${overlay} overlay's settings pass bazaar's own production checks, NATS in plain text only in dev`, () => {
+        const objects = render(`deploy/k8s/overlays/${overlay}`);
+        const data = (objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "bazaar-config") as K8sObject).data as Record<string, string>;
+        const catalog = workloads(objects).find((d) => d.metadata.name === "catalog") as K8sObject;
+        const container = catalog.spec.template.spec.containers[0];
+        const own = Object.fromEntries((container.env as { name: string; value?: string }[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+        // What the secrets would hold.
+        const secrets = { NATS_PASSWORD: "p", CATALOG_DATABASE_URL: "postgres://catalog@db/bazaar", BUS_SECRET: "b".repeat(32), SERVICE_SECRET: "s".repeat(32), AUTH_PUBLIC_KEYS: "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----" };
+        const config = loadConfig({ ...data, ...own, ...secrets }, modules);
+        expect(config.natsAllowPlaintext).toBe(overlay === "dev");
+        if (overlay === "prod") {
+          const mounted = (container.volumeMounts as { name: string; mountPath: string }[]).find((m) => m.name === "nats-ca");
+          expect(config.nats.tlsCaFile).toBe(`${mounted?.mountPath}/ca.crt`);
+        }
+        expect(() => loadConfig({ ...data, NATS_TLS_CA_FILE: "", NATS_ALLOW_PLAINTEXT: "", ...own, ...secrets }, modules), "the check is real").toThrow(/plain-text NATS/);
       });
     }
   });
