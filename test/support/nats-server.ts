@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect } from "nats";
 import { moduleNames } from "../../scripts/processes.ts";
+import { defenceOff } from "../../src/broker/defences.ts";
 import { provisionJetStream } from "../../src/broker/events/jetstream-transport.ts";
 import { subscribedEvents } from "../../src/broker/module.ts";
 import { inboxPrefixOf } from "../../src/broker/nats-options.ts";
@@ -40,7 +41,10 @@ export async function startShippedNats({ provisioned = true } = {}): Promise<Shi
   const login = (user: string) => ({ user, pass: password(user), inboxPrefix: inboxPrefixOf(user) });
   const env = Object.fromEntries([...moduleNames(), "gateway", "ops"].map((user) => [`${user.toUpperCase()}_NATS_PASSWORD`, password(user)]));
   const config = path.join(store, "nats-server.conf");
-  await writeFile(config, (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`));
+  let text = (await readFile(CONFIG, "utf8")).replace(/store_dir: .*/, `store_dir: ${JSON.stringify(path.join(store, "js"))}`);
+  // `npm run test:defences`: every user may publish and subscribe to anything.
+  if (defenceOff("nats-permissions")) text = text.replaceAll(/, permissions: \{[\s\S]*?\] \} \}/g, " }");
+  await writeFile(config, text);
   const server = spawn("/usr/sbin/nats-server", ["-c", config, "-p", String(port), "-m", String(monitor)], { env: { ...process.env, ...env }, stdio: "ignore" });
   const connections = async () => {
     const varz = (await (await fetch(`http://127.0.0.1:${monitor}/varz`)).json()) as { connections: number; total_connections: number };

@@ -9,6 +9,7 @@
  * when their signature verifies, so that events in flight across the upgrade are not lost.
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, timingSafeEqual } from "node:crypto";
+import { defenceOff } from "../defences.ts";
 import { ivSequence } from "../middlewares/seal-packets.ts";
 import type { EventEnvelope } from "./transport.ts";
 
@@ -27,6 +28,7 @@ export interface EventSeal {
 }
 
 export function eventSeal(secret: string, namespace: string): EventSeal {
+  if (defenceOff("event-sealing")) return inClear;
   const key = createSecretKey(Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), "bazaar", "durable events", 32)));
   const additional = Buffer.from(namespace, "utf8");
   const nextIv = ivSequence();
@@ -53,6 +55,18 @@ export function eventSeal(secret: string, namespace: string): EventSeal {
     },
   };
 }
+
+/** What events would be without sealing: for `npm run test:defences` only (defences.ts). */
+const inClear: EventSeal = {
+  seal: (envelope) => Buffer.from(JSON.stringify(envelope), "utf8"),
+  open(data) {
+    try {
+      return JSON.parse(Buffer.from(data).toString("utf8")) as EventEnvelope;
+    } catch {
+      return undefined;
+    }
+  },
+};
 
 function verifiesLegacy(secret: string, data: Buffer, signature: string): boolean {
   const expected = Buffer.from(createHmac("sha256", secret).update(data).digest("base64"));

@@ -5,8 +5,11 @@
  * fail, each is handled again alone, so one bad event never holds the others back.
  */
 import type { ModuleEntityManager, ModuleOrm } from "../database.ts";
+import { defenceOff } from "../defences.ts";
 import type { StagedEvent } from "./publisher.ts";
 import type { EventEnvelope } from "./transport.ts";
+
+const DEDUPE_OFF = defenceOff("inbox-dedupe");
 
 /** A subscriber's effect: `staged` lists the events it publishes, for the relay once committed. */
 export type Effect = (envelope: EventEnvelope, em: ModuleEntityManager, staged: StagedEvent[]) => Promise<void>;
@@ -36,7 +39,7 @@ export async function handleBatch(orm: ModuleOrm, schema: string, consumer: stri
       const results: boolean[] = [];
       for (const envelope of envelopes) {
         // The same event twice in one batch runs once, like any duplicate.
-        const first = fresh.delete(envelope.id);
+        const first = fresh.delete(envelope.id) || DEDUPE_OFF;
         if (first) await effect(envelope, em as ModuleEntityManager, staged);
         results.push(first);
       }

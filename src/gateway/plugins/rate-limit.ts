@@ -6,6 +6,7 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
+import { defenceOff } from "../../broker/defences.ts";
 
 export interface RateLimits {
   /** Requests per address per window on every route; 0: none. */
@@ -17,7 +18,7 @@ export interface RateLimits {
 
 export const rateLimitPlugin = fp(async (app: FastifyInstance, options: RateLimits) => {
   const routes = Object.entries(options.routes).filter(([, limit]) => limit.max > 0);
-  if (options.max === 0 && routes.length === 0) return;
+  if ((options.max === 0 && routes.length === 0) || defenceOff("rate-limit")) return;
   const perRoute = new Map(routes);
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
