@@ -40,7 +40,7 @@ export interface Config {
   /** Production refuses plain-text NATS beyond this host unless this is set (NATS_ALLOW_PLAINTEXT=1). */
   natsAllowPlaintext: boolean;
   /**
-   * Seals (encrypts and authenticates) every bus packet and signs every durable event of this
+   * Seals (encrypts and authenticates) every bus packet and every durable event of this
    * deployment (at least 32 characters). Unset outside production: one is generated under DATA_DIR
    * for processes started together.
    */
