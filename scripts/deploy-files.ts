@@ -13,7 +13,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { moduleJetStreamRights, provisioningRights } from "../src/broker/events/jetstream-layout.ts";
+import { deadLetterStream, moduleJetStreamRights, provisioningRights } from "../src/broker/events/jetstream-layout.ts";
 import { subscribedEvents } from "../src/broker/module.ts";
 import { inboxPrefixOf } from "../src/broker/nats-options.ts";
 import { registry } from "../src/registry.ts";
@@ -199,7 +199,7 @@ function natsUsers(modules: string[]): NatsUser[] {
         "and deletes dead letters, and sends them back to the events they came from (with their own signatures).",
       ],
       permissions: {
-        publish: [...new Set([...bus, ...provisioningRights(NAMESPACE), ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.${NAMESPACE}_dead_letters`), `${NAMESPACE}.events.>`])],
+        publish: [...new Set([...bus, ...provisioningRights(NAMESPACE), ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.${deadLetterStream(NAMESPACE)}`), `${NAMESPACE}.events.>`])],
         subscribe: [...bus, ...replies("ops")],
       },
     },

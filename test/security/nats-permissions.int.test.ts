@@ -12,6 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { AckPolicy, connect, JSONCodec, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { durableName } from "../../src/broker/events/jetstream-layout.ts";
 import { JetStreamTransport } from "../../src/broker/events/jetstream-transport.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import { spawnBazaar, stopAll } from "../../scripts/processes.ts";
@@ -196,7 +197,7 @@ describe("a deployment on the shipped NATS configuration", () => {
       const ops = await connect({ servers: fresh.url, ...fresh.login("ops") });
       const jsm = await ops.jetstreamManager();
       for (const { consumer, events } of subscribers) {
-        for (const event of events) expect((await jsm.consumers.info("bazaar_events", `${consumer}__${event.replaceAll(".", "-")}`)).config.filter_subject).toBe(`bazaar.events.${event}`);
+        for (const event of events) expect((await jsm.consumers.info("bazaar_events", durableName(consumer, event))).config.filter_subject).toBe(`bazaar.events.${event}`);
       }
       await ops.close();
 

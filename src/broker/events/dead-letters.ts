@@ -5,6 +5,7 @@
  */
 import { connect, headers, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import { eventSeal, LEGACY_SIGNATURE_HEADER, type EventSeal } from "./event-seal.ts";
+import { deadLetterStream, deadLetterSubject, eventSubject } from "./jetstream-layout.ts";
 import type { EventEnvelope } from "./transport.ts";
 
 export interface DeadLetter {
@@ -69,7 +70,7 @@ export class DeadLetterStream {
       const h = letter.legacySignature ? headers() : undefined;
       if (letter.legacySignature) h?.set(LEGACY_SIGNATURE_HEADER, letter.legacySignature);
       // A new message id: the original is inside JetStream's dedupe window or long gone from it.
-      await js.publish(`${namespace}.events.${letter.envelope.name}`, letter.data, { msgID: `${letter.envelope.id}:redrive:${letter.sequence}`, headers: h });
+      await js.publish(eventSubject(namespace, letter.envelope.name), letter.data, { msgID: `${letter.envelope.id}:redrive:${letter.sequence}`, headers: h });
       await jsm.streams.deleteMessage(stream, letter.sequence);
       redriven++;
     }
@@ -87,7 +88,7 @@ export class DeadLetterStream {
     const { natsUrl, namespace, secret, connection } = this.#at;
     const api = (async () => {
       const nc = await connect({ ...connection, servers: natsUrl.split(",") });
-      return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: `${namespace}_dead_letters`, namespace, seal: eventSeal(secret, namespace) };
+      return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), stream: deadLetterStream(namespace), namespace, seal: eventSeal(secret, namespace) };
     })();
     this.#api = api;
     // A connection that could not be made is tried again on the next look.
@@ -126,8 +127,7 @@ async function letterAt({ jsm, stream, namespace, seal }: Api, sequence: number)
     sequence,
     consumer,
     error: message.header?.get("Bazaar-Error") ?? "",
-    // `<namespace>.dead.<consumer>.<event>`: module names hold no dots, event names do.
-    event: message.subject.slice(`${namespace}.dead.${consumer}.`.length),
+    event: message.subject.slice(deadLetterSubject(namespace, consumer, "").length),
     envelope: seal.open(message.data, legacySignature),
     data: message.data,
     legacySignature,

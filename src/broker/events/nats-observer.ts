@@ -7,6 +7,7 @@
 import { connect, type ConnectionOptions, type NatsConnection } from "nats";
 import type { Logger } from "pino";
 import { eventSeal, LEGACY_SIGNATURE_HEADER, type EventSeal } from "./event-seal.ts";
+import { eventSubject } from "./jetstream-layout.ts";
 import type { EventEnvelope, EventObserver } from "./transport.ts";
 
 export class NatsEventObserver implements EventObserver {
@@ -35,7 +36,7 @@ export class NatsEventObserver implements EventObserver {
 
   async observe(events: string[], listener: (envelope: EventEnvelope) => void): Promise<void> {
     for (const name of events) {
-      const subject = `${this.#namespace}.events.${name}`;
+      const subject = eventSubject(this.#namespace, name);
       this.#nc.subscribe(subject, {
         callback: (error, message) => {
           if (error) {
