@@ -6,13 +6,16 @@
  * for it. What only an admin may see takes an access token: BAZAAR_TOKEN or `--token=`.
  */
 import { hostname } from "node:os";
+import path from "node:path";
+import { BusIdentity } from "../src/broker/bus-identity.ts";
 import { call } from "../src/broker/contract-kit.ts";
 import { createBroker, type Broker } from "../src/broker/create-broker.ts";
 import { describeError } from "../src/broker/errors.ts";
 import { createLogger } from "../src/broker/logger.ts";
+import { envName, loadModuleKeys, newSigningKey, publicKeysText, publicKeyText } from "../src/broker/module-keys.ts";
 import { natsOptions } from "../src/broker/nats-options.ts";
 import { Ops, type NodeStatus } from "../src/broker/ops-service.ts";
-import { brokerSettings, natsSettings } from "../src/config.ts";
+import { brokerSettings, modulePublicKeys, natsSettings } from "../src/config.ts";
 import { probeModules } from "../src/gateway/plugins/health.ts";
 import { Identity } from "../src/modules/identity/contract.ts";
 import { busSecretOf, deadLetters } from "./dead-letters.ts";
@@ -26,6 +29,8 @@ const USAGE = `usage: npm run cli -- <command>
   call <module.action> [json]  calls an action as the token's user and prints its answer
   dead-letters [--redrive[=<sequence or id>]]
                              the events no one could handle, and sends them again (see scripts/dead-letters.ts)
+  module-keys                new keys for a deployment: each module's <MODULE>_SIGNING_KEY (give each to that
+                             module's processes only) and MODULE_PUBLIC_KEYS (for every process); joins no bus
 
 options: --token=<access token> (or BAZAAR_TOKEN), --json (one JSON value per line)`;
 
@@ -98,6 +103,12 @@ const commands: Record<string, Command> = {
   },
 };
 
+function printModuleKeys(): void {
+  const keys = Object.fromEntries(moduleNames().map((module) => [module, newSigningKey()]));
+  for (const [module, key] of Object.entries(keys)) console.log(`${envName(module)}=${key}`);
+  console.log(`MODULE_PUBLIC_KEYS=${publicKeysText(Object.fromEntries(Object.entries(keys).map(([module, key]) => [module, publicKeyText(key)])))}`);
+}
+
 function nodeLine(id: string, modules: string[], status: NodeStatus | { detail: string } | undefined): string {
   const runs = modules.join(",") || (status && "gateway" in status && status.gateway ? "gateway" : "-");
   const about = !status ? "" : "pid" in status ? `pid ${status.pid}, up ${status.uptimeS} s, ${Math.round(status.rssBytes / 2 ** 20)} MB` : `($ops: ${status.detail})`;
@@ -123,12 +134,19 @@ async function joinBus(needs: string[]): Promise<Broker> {
     throw new CliError(error.message);
   });
   const logger = createLogger(env.LOG_LEVEL || "warn");
+  // A node of no module: it sees which nodes proved which modules, and may call no internal action.
+  const keys = await Promise.resolve()
+    .then(() => loadModuleKeys({ env: env.NODE_ENV || "development", dataDir: path.resolve(env.DATA_DIR || ".data"), signingKeys: {}, publicKeys: modulePublicKeys(env.MODULE_PUBLIC_KEYS, moduleNames()) }, [], moduleNames()))
+    .catch((error: Error) => {
+      throw new CliError(error.message);
+    });
   const broker = createBroker({
     namespace: env.BUS_NAMESPACE || "bazaar",
     nodeID: `cli-${hostname()}-${process.pid}`,
     natsUrl: env.NATS_URL,
     nats: natsOptions({ nats: natsSettings(env) }),
     busSecret,
+    identity: new BusIdentity(keys, busSecret, logger),
     logger,
     logLevel: env.LOG_LEVEL || "warn",
     ...brokerSettings(env),
@@ -154,6 +172,7 @@ async function discovery(broker: Broker, needs: string[]): Promise<void> {
 async function run(): Promise<void> {
   const command = args[0];
   if (command === "dead-letters") return deadLetters(env, process.argv.slice(3));
+  if (command === "module-keys") return printModuleKeys();
   const handler = command ? commands[command] : undefined;
   if (!handler) {
     console.error(USAGE);

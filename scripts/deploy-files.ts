@@ -132,8 +132,10 @@ function moduleFile(module: string): string {
       { name: "NATS_USER", value: module },
       secretEnv(`${envName(module)}_DATABASE_URL`, "bazaar-db", module),
       secretEnv("NATS_PASSWORD", "bazaar-nats", module),
+      // Its own module's key only: with it the pod may serve the module and call others as it.
+      secretEnv(`${envName(module)}_SIGNING_KEY`, "bazaar-module-keys", module),
     ],
-    envFrom: [{ configMapRef: { name: "bazaar-config" } }, ...["bazaar-shared", "bazaar-modules", ...(OWN_SECRETS[module] ?? [])].map((name) => ({ secretRef: { name } }))],
+    envFrom: [{ configMapRef: { name: "bazaar-config" } }, ...["bazaar-shared", ...(OWN_SECRETS[module] ?? [])].map((name) => ({ secretRef: { name } }))],
     ports: [{ name: "ops", containerPort: OPS_PORT }],
     probePort: "ops",
     memory: ["192Mi", "512Mi"],
@@ -151,7 +153,7 @@ function gatewayFile(): string {
       { name: "NATS_USER", value: "gateway" },
       secretEnv("NATS_PASSWORD", "bazaar-nats", "gateway"),
     ],
-    // No bazaar-modules secret: the gateway cannot prove a module identity.
+    // No module key: the gateway can neither serve a module nor call an internal action.
     envFrom: [{ configMapRef: { name: "bazaar-config" } }, { secretRef: { name: "bazaar-shared" } }],
     ports: [{ name: "http", containerPort: HTTP_PORT }, { name: "ops", containerPort: OPS_PORT }],
     probePort: "http",

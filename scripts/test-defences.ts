@@ -12,15 +12,19 @@ import { DEFENCES, type Defence } from "../src/broker/defences.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 
-/** The tests that guard each defence: a file, and a pattern of their names. */
-const GUARDS: Record<Defence, { file: string; names: string }> = {
-  "packet-sealing": { file: "src/broker/middlewares/seal-packets.test.ts", names: "cannot be read on the wire|refused when re-sent" },
-  "replay-window": { file: "src/broker/middlewares/seal-packets.test.ts", names: "refused when replayed" },
-  "event-sealing": { file: "src/broker/events/test/jetstream.int.test.ts", names: "encrypted|does not open" },
-  "service-identity": { file: "src/broker/service-identity.test.ts", names: "" },
-  "inbox-dedupe": { file: "src/broker/events/test/outbox.int.test.ts", names: "duplicate delivery|concurrent duplicates" },
-  "rate-limit": { file: "src/gateway/plugins/rate-limit.test.ts", names: "" },
-  "nats-permissions": { file: "test/security/nats-permissions.int.test.ts", names: "no one else|no module create|own consumers only|inbox prefix|only once" },
+/** The tests that guard each defence: their files, and a pattern of their names. */
+const GUARDS: Record<Defence, { files: string[]; names: string }> = {
+  "packet-sealing": { files: ["src/broker/middlewares/seal-packets.test.ts"], names: "cannot be read on the wire|refused when re-sent" },
+  "replay-window": { files: ["src/broker/middlewares/seal-packets.test.ts"], names: "refused when replayed" },
+  "event-sealing": { files: ["src/broker/events/test/jetstream.int.test.ts"], names: "encrypted|does not open" },
+  "module-keys": {
+    files: ["src/broker/bus-identity.test.ts", "src/broker/middlewares/seal-packets.test.ts", "test/security/module-keys.e2e.test.ts"],
+    names: "cannot be opened by a third|posing as another|signed for with|another node, another namespace|cannot serve a module's actions",
+  },
+  "service-identity": { files: ["src/broker/service-identity.test.ts", "test/security/module-keys.e2e.test.ts"], names: "only claims it|a claim needs the module's key" },
+  "inbox-dedupe": { files: ["src/broker/events/test/outbox.int.test.ts"], names: "duplicate delivery|concurrent duplicates" },
+  "rate-limit": { files: ["src/gateway/plugins/rate-limit.test.ts"], names: "" },
+  "nats-permissions": { files: ["test/security/nats-permissions.int.test.ts"], names: "no one else|no module create|own consumers only|inbox prefix|only once" },
 };
 
 interface Report {
@@ -31,9 +35,9 @@ const scratch = await mkdtemp(path.join(tmpdir(), "bazaar-defences-"));
 let holes = 0;
 try {
   for (const defence of DEFENCES) {
-    const { file, names } = GUARDS[defence];
+    const { files, names } = GUARDS[defence];
     const output = path.join(scratch, `${defence}.json`);
-    const args = ["vitest", "run", file, "--reporter=json", `--outputFile=${output}`, ...(names ? ["-t", names] : [])];
+    const args = ["vitest", "run", ...files, "--reporter=json", `--outputFile=${output}`, ...(names ? ["-t", names] : [])];
     // Failing is what is expected here: the exit code says nothing, the report says which failed.
     // CI unset: these runs must not write over npm test's own report.
     await promisify(execFile)("npx", args, { cwd: root, env: { ...process.env, NODE_ENV: "test", BAZAAR_DEFENCE_OFF: defence, CI: "" }, maxBuffer: 64 * 1024 * 1024 }).catch(() => undefined);
@@ -42,7 +46,7 @@ try {
     const passed = ran.filter((test) => test.status === "passed");
     const ok = ran.length > 0 && passed.length === 0;
     if (!ok) holes++;
-    console.log(`${ok ? "ok  " : "HOLE"} ${defence} off: ${ran.length - passed.length} of ${ran.length} guarding tests failed (${file})`);
+    console.log(`${ok ? "ok  " : "HOLE"} ${defence} off: ${ran.length - passed.length} of ${ran.length} guarding tests failed (${files.join(", ")})`);
     for (const test of passed) console.log(`       still passed: ${test.fullName}`);
   }
 } finally {

@@ -8,7 +8,9 @@ import { AuthKeys } from "./broker/auth.ts";
 import { moduleUrl, provisionModuleRole } from "./broker/database-roles.ts";
 import { natsOptions } from "./broker/nats-options.ts";
 import { developmentSecret } from "./broker/secrets.ts";
+import { BusIdentity } from "./broker/bus-identity.ts";
 import { createBroker } from "./broker/create-broker.ts";
+import { loadModuleKeys } from "./broker/module-keys.ts";
 import { openModuleDatabase, type DatabaseTarget } from "./broker/database.ts";
 import { openEmbeddedPostgres, type EmbeddedPostgres } from "./broker/embedded-postgres.ts";
 import { createLogger } from "./broker/logger.ts";
@@ -51,11 +53,13 @@ export async function main(): Promise<void> {
     if (embedded) closers.push(() => embedded.close());
     const auth = await AuthKeys.load(config);
     const busSecret = config.natsUrl ? await secretOf(config, config.busSecret, "bus-secret") : undefined;
+    const identity = busSecret ? new BusIdentity(await busKeys(config), busSecret, logger) : undefined;
     const broker = createBroker({
       namespace: config.namespace,
       natsUrl: config.natsUrl,
       nats: natsOptions(config),
       busSecret,
+      identity,
       telemetry: config.telemetry,
       logger,
       logLevel: config.logLevel,
@@ -70,10 +74,9 @@ export async function main(): Promise<void> {
       ? await JetStreamTransport.connect({ url: config.natsUrl, namespace: config.namespace, log: logger, secret: busSecret as string, connection: natsOptions(config) })
       : new LocalTransport();
     closers.push(() => events.close());
-    const serviceSecret = modules.length > 0 ? await secretOf(config, config.serviceSecret, "service-secret") : undefined;
     for (const module of modules) {
       const target = await targetFor(module.contract.name, config, embedded);
-      runtimes.push(await hostModule(broker, module, { target, auth, serviceSecret, config, events, log: logger }));
+      runtimes.push(await hostModule(broker, module, { target, auth, identity, config, events, log: logger }));
     }
     broker.createService(opsService({ nodeId: broker.nodeID, gateway: config.gateway, hosted: modules.map((module, i) => ({ module, runtime: runtimes[i] as ModuleRuntime })), auth, log: logger }));
     // The relays hand over what the last calls commit, so they stop after the broker has finished those.
@@ -156,6 +159,12 @@ async function migrateOnly(config: Config, modules: ModuleDefinition[], logger: 
 function secretOf(config: Config, configured: string | undefined, name: string): Promise<string> {
   if (configured) return Promise.resolve(configured);
   return developmentSecret(config.dataDir, name, () => randomBytes(32).toString("hex"));
+}
+
+/** The keys of the modules this process runs, and every module's public key (module-keys.ts). */
+function busKeys(config: Config) {
+  const settings = { env: config.env, dataDir: config.dataDir, signingKeys: config.moduleSigningKeys, publicKeys: config.modulePublicKeys };
+  return loadModuleKeys(settings, config.modules, registry.map((module) => module.contract.name));
 }
 
 async function openEmbeddedIfNeeded(config: Config, modules: ModuleDefinition[]): Promise<EmbeddedPostgres | undefined> {

@@ -61,12 +61,6 @@ describe("commerce settings", () => {
 
 describe("production secrets", () => {
   const production = { NODE_ENV: "production", AUTH_PRIVATE_KEY: "k", AUTH_PUBLIC_KEYS: PEM, OPS_PORT: "9464" };
-  it("needs SERVICE_SECRET where modules run, but not in a gateway-only process", () => {
-    expect(() => loadConfig(production, known)).toThrow("requires SERVICE_SECRET");
-    const gateway = { ...production, MODULES: "none", GATEWAY: "1", NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
-    expect(loadConfig(gateway, known).serviceSecret).toBeUndefined();
-  });
-
   it("keeps a gateway's metrics off the public port: OPS_PORT is required", () => {
     const { OPS_PORT: _ops, ...withoutOps } = production;
     const gateway = { ...withoutOps, MODULES: "none", GATEWAY: "1", NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "b".repeat(32) };
@@ -93,9 +87,11 @@ describe("production secrets", () => {
     expect(loadConfig({ NODE_ENV: "development", NATS_URL: "nats://nats:4222" }, known).natsUrl).toBe("nats://nats:4222");
   });
 
-  it("refuses a SERVICE_SECRET equal to the BUS_SECRET the gateway holds", () => {
-    const modules = { ...production, NATS_URL: "tls://h:4222", NATS_TOKEN: "t", BUS_SECRET: "s".repeat(32) };
-    expect(() => loadConfig({ ...modules, SERVICE_SECRET: "s".repeat(32) }, known)).toThrow("refuses SERVICE_SECRET equal to BUS_SECRET");
-    expect(loadConfig({ ...modules, SERVICE_SECRET: "t".repeat(32) }, known).serviceSecret).toBe("t".repeat(32));
+  it("reads each module's signing key and MODULE_PUBLIC_KEYS, and refuses keys of unknown modules", () => {
+    const config = loadConfig({ CATALOG_SIGNING_KEY: "c2lnbg==", MODULE_PUBLIC_KEYS: "catalog=cHViMQ==, identity=cHViMg==" }, known);
+    expect(config.moduleSigningKeys).toEqual({ catalog: "c2lnbg==" });
+    expect(config.modulePublicKeys).toEqual({ catalog: "cHViMQ==", identity: "cHViMg==" });
+    expect(() => loadConfig({ MODULE_PUBLIC_KEYS: "nosuch=cHViMQ==" }, known)).toThrow("MODULE_PUBLIC_KEYS entry");
+    expect(() => loadConfig({ MODULE_PUBLIC_KEYS: "catalog" }, known)).toThrow("MODULE_PUBLIC_KEYS entry");
   });
 });

@@ -46,10 +46,12 @@ export interface Config {
    */
   busSecret: string | undefined;
   /**
-   * Proves which module makes a module-to-module call (at least 32 characters). Give it to module
-   * processes only, never to the gateway. Unset outside production: generated under DATA_DIR.
+   * `<MODULE>_SIGNING_KEY`: the private key of each module this process runs (module-keys.ts), with
+   * which it proves on the bus that it may serve the module and call as it. Never in a gateway.
    */
-  serviceSecret: string | undefined;
+  moduleSigningKeys: Record<string, string>;
+  /** MODULE_PUBLIC_KEYS (`catalog=<base64>,...`): every module's public key, for every process on the bus. */
+  modulePublicKeys: Record<string, string>;
   /** Shared PostgreSQL URL; unset means the embedded PGlite cluster under `dataDir`. */
   databaseUrl: string | undefined;
   /** Per-module overrides from `<MODULE>_DATABASE_URL`. */
@@ -203,7 +205,10 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
 
   const moduleDatabaseUrls: Record<string, string> = {};
   const moduleDatabasePasswords: Record<string, string> = {};
+  const moduleSigningKeys: Record<string, string> = {};
   for (const name of knownModules) {
+    const signingKey = env[`${name.toUpperCase()}_SIGNING_KEY`];
+    if (signingKey) moduleSigningKeys[name] = signingKey;
     const value = url(env, `${name.toUpperCase()}_DATABASE_URL`, ["postgres:", "postgresql:"]);
     if (value) moduleDatabaseUrls[name] = value;
     const password = env[`${name.toUpperCase()}_DATABASE_PASSWORD`];
@@ -227,7 +232,8 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
     nats: natsSettings(env),
     natsAllowPlaintext: flag(env, "NATS_ALLOW_PLAINTEXT", false),
     busSecret: env.BUS_SECRET || undefined,
-    serviceSecret: env.SERVICE_SECRET || undefined,
+    moduleSigningKeys,
+    modulePublicKeys: modulePublicKeys(env.MODULE_PUBLIC_KEYS, knownModules),
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     moduleDatabaseUrls,
     moduleDatabasePasswords,
@@ -299,6 +305,20 @@ export function natsSettings(env: Env): Config["nats"] {
   );
 }
 
+/** MODULE_PUBLIC_KEYS: `catalog=<base64>,orders=<base64>`, for known modules only. */
+export function modulePublicKeys(raw: string | undefined, knownModules: readonly string[]): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const entry of (raw ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
+    const at = entry.indexOf("=");
+    const [module, key] = [entry.slice(0, at), entry.slice(at + 1)];
+    if (!knownModules.includes(module) || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+      throw new ConfigError(`MODULE_PUBLIC_KEYS entry "${entry.slice(0, 40)}" is not <module>=<base64 key> of a known module`);
+    }
+    keys[module] = key;
+  }
+  return keys;
+}
+
 function splitPems(raw: string): string[] {
   return raw.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
 }
@@ -318,7 +338,6 @@ function checkCombination(config: Config, knownCount: number): void {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new ConfigError(`CORS_ORIGINS entry "${origin}" is not an origin like https://shop.example`);
   }
   if (config.busSecret !== undefined && config.busSecret.length < 32) throw new ConfigError("BUS_SECRET must be at least 32 characters");
-  if (config.serviceSecret !== undefined && config.serviceSecret.length < 32) throw new ConfigError("SERVICE_SECRET must be at least 32 characters");
   if (config.nats.user && !config.nats.password) throw new ConfigError("NATS_USER is set but NATS_PASSWORD is not");
   // Production never generates a secret: each must be given, so no process runs on development keys.
   if (config.env === "production") {
@@ -336,13 +355,8 @@ function checkCombination(config: Config, knownCount: number): void {
     if (remote && !tlsCaFile && !tlsCertFile && !tls && !config.natsAllowPlaintext) {
       throw new ConfigError(`NODE_ENV=production refuses plain-text NATS to ${remote}: use tls:// or NATS_TLS_CA_FILE (or set NATS_ALLOW_PLAINTEXT=1 where the network itself is trusted)`);
     }
-    if (config.modules.length > 0 && !config.serviceSecret) throw new ConfigError("NODE_ENV=production requires SERVICE_SECRET in processes that run modules");
     if (config.gateway && config.opsPort === undefined) {
       throw new ConfigError("NODE_ENV=production requires OPS_PORT on a gateway: its /metrics is served there, not to the internet");
-    }
-    // The gateway holds BUS_SECRET; were SERVICE_SECRET the same, it could mint any module's service tokens.
-    if (config.serviceSecret !== undefined && config.serviceSecret === config.busSecret) {
-      throw new ConfigError("NODE_ENV=production refuses SERVICE_SECRET equal to BUS_SECRET: the gateway holds the bus secret");
     }
   }
 }

@@ -101,8 +101,6 @@ export function defineContract<
 export interface CallMeta {
   authToken?: string;
   clientIp?: string;
-  /** Proof of the calling module (service-identity.ts), added by a module's `ctx.call`; never by the gateway. */
-  serviceToken?: string;
 }
 
 export interface CallOptions {
@@ -113,6 +111,8 @@ export interface CallOptions {
   retries?: number;
   /** Only this node may answer (e.g. a process checking its own modules). */
   nodeID?: string;
+  /** The module making the call, for calls made outside an action (a module's background work). */
+  caller?: string;
 }
 
 /** A Moleculer broker or context: anything that can place a call. */

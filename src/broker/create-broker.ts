@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import moleculer, { type BrokerOptions, type Context, type Middleware } from "moleculer";
 import type { Logger } from "pino";
+import type { BusIdentity } from "./bus-identity.ts";
 import { describeError, isTransportFailure } from "./errors.ts";
 import { sealPackets } from "./middlewares/seal-packets.ts";
 import { traceCalls } from "./middlewares/trace-calls.ts";
@@ -22,8 +23,10 @@ export interface BrokerSettings {
   nats?: Record<string, unknown>;
   /** OpenTelemetry spans for every call, on both sides (middlewares/trace-calls.ts). */
   telemetry?: boolean;
-  /** Signs and checks every packet on the bus; required whenever a transporter is used. */
+  /** Seals and opens every packet on the bus; required whenever a transporter is used. */
   busSecret?: string;
+  /** Which modules this node may serve and speak for, and the pair keys of its calls; required with a transporter. */
+  identity?: BusIdentity;
   logger: Logger;
   logLevel: string;
   requestTimeoutMs: number;
@@ -56,21 +59,25 @@ function cloneLocalParams(): Middleware {
 }
 
 export function createBroker(settings: BrokerSettings): Broker {
-  if (settings.natsUrl && !settings.busSecret) throw new Error("a broker on NATS needs a bus secret to seal its packets");
+  if (settings.natsUrl && !(settings.busSecret && settings.identity)) throw new Error("a broker on NATS needs a bus secret and a bus identity to seal its packets");
   // Moleculer's own info lines (its version, strategy, serializer, each service registered and
   // started: twenty at every start) are for debugging it; its warnings and errors always show.
   const moleculerLevel = settings.logLevel === "info" ? "warn" : settings.logLevel;
+  // Moleculer's default is hostname-pid, the same for a container restarted (pid 1 again): the
+  // random part makes each start a new node, so packets recorded for the previous one reach no one.
+  const nodeID = settings.nodeID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const { busSecret, identity } = settings;
   const options: BrokerOptions = {
     namespace: settings.namespace,
-    // Moleculer's default is hostname-pid, the same for a container restarted (pid 1 again): the
-    // random part makes each start a new node, so packets recorded for the previous one reach no one.
-    nodeID: settings.nodeID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    nodeID,
+    // Sent in this node's INFO packet: its pair key, signed by each module it runs (bus-identity.ts).
+    metadata: identity ? { bazaar: identity.announce(settings.namespace, nodeID) } : {},
     // `servers`, not `url`: given a url, Moleculer 0.15 overwrites user and pass with the url's own (none).
     transporter: settings.natsUrl ? { type: "NATS", options: { servers: settings.natsUrl.split(","), ...settings.nats } } : null,
     // Moleculer's own middlewares in its order but for one swap: the circuit breaker wraps the
     // timeout, so that it sees timeouts (inside it, a slow call only looked like a late success).
     internalMiddlewares: false,
-    middlewares: [...(settings.busSecret ? [sealPackets(settings.busSecret, settings.logger)] : []), ...BUILT_IN_MIDDLEWARES, cloneLocalParams(), ...(settings.telemetry ? [traceCalls()] : [])],
+    middlewares: [...(busSecret ? [sealPackets(busSecret, settings.logger, { identity })] : []), ...BUILT_IN_MIDDLEWARES, cloneLocalParams(), ...(settings.telemetry ? [traceCalls()] : [])],
     serializer: "JSON",
     requestTimeout: settings.requestTimeoutMs,
     // The policy is on so that per-call `retries` work, but it retries nothing by default: `call()`

@@ -4,7 +4,7 @@
  * something beside it. Read only under NODE_ENV=test (as vitest and the test topologies run);
  * in development and production they do not exist.
  */
-export const DEFENCES = ["packet-sealing", "replay-window", "event-sealing", "service-identity", "inbox-dedupe", "rate-limit", "nats-permissions"] as const;
+export const DEFENCES = ["packet-sealing", "replay-window", "event-sealing", "module-keys", "service-identity", "inbox-dedupe", "rate-limit", "nats-permissions"] as const;
 export type Defence = (typeof DEFENCES)[number];
 
 /** Whether `defence` is switched off for this test run (BAZAAR_DEFENCE_OFF=<defence>, NODE_ENV=test). */

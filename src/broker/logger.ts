@@ -7,7 +7,7 @@ import { trace } from "@opentelemetry/api";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 /** Keys of the transport whose values never reach a log, at any depth; modules add their own (a contract's `sensitive`). */
-const TRANSPORT_SECRETS = ["authorization", "cookie", "authToken", "serviceToken"];
+const TRANSPORT_SECRETS = ["authorization", "cookie", "authToken"];
 const CENSOR = "[redacted]";
 const MAX_DEPTH = 6;
 

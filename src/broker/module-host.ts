@@ -15,12 +15,15 @@ import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from "./event
 import { SubscriberRetries } from "./events/retries.ts";
 import type { EventTransport } from "./events/transport.ts";
 import { moduleData, type ModuleDefinition, type ModuleRuntime } from "./module.ts";
-import { serviceMeta, serviceSchema } from "./service-schema.ts";
+import type { BusIdentity } from "./bus-identity.ts";
+import { callingModule } from "./service-identity.ts";
+import { serviceSchema } from "./service-schema.ts";
 
 export interface HostSettings {
   target: DatabaseTarget;
   auth: AuthKeys;
-  serviceSecret: string | undefined;
+  /** What other nodes on the bus proved of themselves; none in one process. */
+  identity: BusIdentity | undefined;
   config: Config;
   events: EventTransport;
   log: Logger;
@@ -44,12 +47,12 @@ export async function hostModule(broker: Broker, module: ModuleDefinition, setti
     retries: new SubscriberRetries(orm, name, name),
     events: settings.events,
     auth: settings.auth,
-    serviceSecret: settings.serviceSecret,
+    callingModule: callingModule(broker.nodeID, settings.identity),
     config: settings.config,
     log,
     call: (action, params) => {
       moduleCalls.inc({ caller: name, callee: action.service });
-      return call(broker, action, params, { meta: serviceMeta(runtime, action.fullName, params) });
+      return call(broker, action, params, { caller: name });
     },
     async transactional(work) {
       const staged: StagedEvent[] = [];

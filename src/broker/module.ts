@@ -14,6 +14,7 @@ import type { Publish } from "./events/publisher.ts";
 import type { OutboxRelay } from "./events/relay.ts";
 import type { SubscriberRetries } from "./events/retries.ts";
 import type { EventTransport } from "./events/transport.ts";
+import type { CallingModule } from "./service-identity.ts";
 
 export type EventTables = ReturnType<typeof eventEntities>;
 
@@ -30,8 +31,8 @@ export interface ModuleRuntime {
   retries: SubscriberRetries;
   events: EventTransport;
   auth: AuthKeys;
-  /** Proves this module's identity on its calls to internal actions (service-identity.ts). */
-  serviceSecret: string | undefined;
+  /** The module making a call to one of this module's actions, proven (service-identity.ts). */
+  callingModule: CallingModule;
   config: Config;
   log: Logger;
   /** For background work: a transaction that may publish (its events are relayed once it commits). */

@@ -126,7 +126,7 @@ export function opsService({ nodeId, gateway, hosted, auth, log }: OpsSettings):
     actions[action.name] = guardErrors(log, action.fullName, async (ctx: Context<unknown, CallMeta>) => {
       const errors = check(ctx.params);
       if (errors) throw validationFailed(errors);
-      await authorize(action, { meta: ctx.meta, action: action.fullName, params: ctx.params }, auth, undefined);
+      await authorize(action, { meta: ctx.meta, module: null }, auth);
       return handler(ctx.params);
     });
   }

@@ -1,26 +1,40 @@
-import { describe, expect, it, vi } from "vitest";
-import { serviceToken, verifyServiceToken } from "./service-identity.ts";
+import { describe, expect, it } from "vitest";
+import { BusIdentity } from "./bus-identity.ts";
+import { createLogger } from "./logger.ts";
+import { newSigningKey, publicKeyOf, publicKeyText, signingKeyOf } from "./module-keys.ts";
+import { callingModule } from "./service-identity.ts";
 
-const SECRET = "s".repeat(32);
+const SECRET = "bus-secret-for-tests-at-least-32-chars";
+const orders = newSigningKey();
+const keys = (own: string[]) => ({ own: new Map(own.map((module) => [module, signingKeyOf(orders)])), known: new Map([["orders", publicKeyOf(publicKeyText(orders))]]) });
+const identityOf = (own: string[]) => new BusIdentity(keys(own), SECRET, createLogger("silent"));
 
-describe("service tokens", () => {
-  it("name the calling module for exactly the call they were made for", () => {
-    const token = serviceToken(SECRET, "orders", "inventory.reserveStock", { orderId: "1" });
-    expect(verifyServiceToken(SECRET, token, "inventory.reserveStock", { orderId: "1" })).toBe("orders");
-    expect(verifyServiceToken(SECRET, token, "inventory.releaseStock", { orderId: "1" })).toBeNull();
-    expect(verifyServiceToken(SECRET, token, "inventory.reserveStock", { orderId: "2" })).toBeNull();
-    expect(verifyServiceToken("t".repeat(32), token, "inventory.reserveStock", { orderId: "1" })).toBeNull();
+describe("the calling module", () => {
+  const here = identityOf([]);
+  here.admit("bazaar", "orders-node", { bazaar: identityOf(["orders"]).announce("bazaar", "orders-node") }, [{ name: "orders" }]);
+  here.admit("bazaar", "gateway-node", { bazaar: identityOf([]).announce("bazaar", "gateway-node") }, []);
+  const of = callingModule("this-node", here, 50);
+
+  it("is the module a node proved with the module's key", async () => {
+    expect(await of({ caller: "orders", nodeID: "orders-node" })).toBe("orders");
   });
 
-  it("refuse forged, malformed and stale tokens", () => {
-    const token = serviceToken(SECRET, "orders", "a.b", {});
-    expect(verifyServiceToken(SECRET, token.replace("orders", "payments"), "a.b", {})).toBeNull();
-    for (const bad of [undefined, 42, "", "orders", "orders.1.x"]) expect(verifyServiceToken(SECRET, bad, "a.b", {})).toBeNull();
-    vi.useFakeTimers({ now: Date.now() + 60_000 });
-    try {
-      expect(verifyServiceToken(SECRET, token, "a.b", {})).toBeNull();
-    } finally {
-      vi.useRealTimers();
-    }
+  it("is no one for a node that only claims it: the gateway's position, or a node not announced", async () => {
+    expect(await of({ caller: "orders", nodeID: "gateway-node" })).toBeNull();
+    expect(await of({ caller: "orders", nodeID: "unknown-node" })).toBeNull();
+    expect(await of({ caller: "payments", nodeID: "orders-node" })).toBeNull();
+    expect(await callingModule("this-node", undefined)({ caller: "orders", nodeID: "orders-node" })).toBeNull();
+  });
+
+  it("waits for the announcement of a node whose call overtook it", async () => {
+    const call = of({ caller: "orders", nodeID: "late-node" });
+    here.admit("bazaar", "late-node", { bazaar: identityOf(["orders"]).announce("bazaar", "late-node") }, []);
+    expect(await call).toBe("orders");
+  });
+
+  it("is the service that made a call in this process, and no one for a call no module made", async () => {
+    expect(await of({ caller: "catalog", nodeID: "this-node" })).toBe("catalog");
+    expect(await of({ caller: null, nodeID: "this-node" })).toBeNull();
+    expect(await of({ nodeID: "orders-node" })).toBeNull();
   });
 });

@@ -1,35 +1,35 @@
 /**
- * Which module is calling, proven rather than claimed. Module processes hold SERVICE_SECRET (the
- * gateway does not), and every module-to-module call carries a token binding the calling module
- * to the action, its params and the time. An internal action accepts nothing else, so neither an
- * end user through the gateway nor the gateway itself can invoke it.
+ * Which module is calling, proven rather than claimed. Moleculer names the calling service with
+ * every call (`ctx.caller`: the service whose action made it, or the module whose background work
+ * did). Made in this process, the name is the code's own. Made on another node, it counts only if
+ * that node announced the module with the module's own key and the call came sealed with that
+ * node's pair key (bus-identity.ts, seal-packets.ts): the gateway, which holds no module key, can
+ * call no internal action, and no module can call as another.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { BusIdentity } from "./bus-identity.ts";
 import { defenceOff } from "./defences.ts";
 
-const MAX_AGE_MS = 30_000;
-
-function digest(secret: string, module: string, action: string, params: unknown, time: number): string {
-  const body = createHash("sha256").update(JSON.stringify(params ?? {})).digest("base64url");
-  return createHmac("sha256", secret).update(`${module}\n${action}\n${body}\n${time}`).digest("base64url");
+/** What a Moleculer context says of its call's origin. */
+export interface CallOrigin {
+  caller?: string | null;
+  nodeID?: string | null;
 }
+
+/** The calling module of a call, or null when no module (provably) made it. */
+export type CallingModule = (origin: CallOrigin) => Promise<string | null>;
+
+/** How long a call waits for the announcement of a node that called before announcing itself. */
+const ANNOUNCEMENT_WAIT_MS = 3_000;
 
 const IDENTITY_OFF = defenceOff("service-identity");
 
-export function serviceToken(secret: string, module: string, action: string, params: unknown): string {
-  const time = Date.now();
-  return `${module}.${time}.${digest(secret, module, action, params, time)}`;
-}
-
-/** The calling module, or null when the token is missing, forged, stale or made for another call. */
-export function verifyServiceToken(secret: string, token: unknown, action: string, params: unknown): string | null {
-  if (typeof token !== "string") return null;
-  const match = /^([a-z][a-z0-9-]*)\.(\d{13})\.([\w-]{43})$/.exec(token);
-  if (!match) return null;
-  const [, module, timeText, given] = match as unknown as [string, string, string, string];
-  if (IDENTITY_OFF) return module;
-  const time = Number(timeText);
-  if (Math.abs(Date.now() - time) > MAX_AGE_MS) return null;
-  const expected = Buffer.from(digest(secret, module, action, params, time));
-  return timingSafeEqual(expected, Buffer.from(given)) ? module : null;
+/** `localNodeID`: this process's node; `identity`: what other nodes proved (none in one process). */
+export function callingModule(localNodeID: string, identity: BusIdentity | undefined, waitMs = ANNOUNCEMENT_WAIT_MS): CallingModule {
+  return async ({ caller, nodeID }) => {
+    if (!caller) return null;
+    if (nodeID === localNodeID || IDENTITY_OFF) return caller;
+    if (!identity || !nodeID) return null;
+    if (!identity.knows(nodeID)) await identity.announcement(nodeID, waitMs);
+    return identity.modulesOf(nodeID).has(caller) ? caller : null;
+  };
 }

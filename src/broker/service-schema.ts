@@ -19,7 +19,6 @@ import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
 import type { ActionContext, ModuleDefinition, ModuleRuntime, Subscription } from "./module.ts";
 import { startWorker, type Worker } from "./background.ts";
-import { serviceToken } from "./service-identity.ts";
 import { compileCheck } from "./validator.ts";
 
 type MoleculerContext = Context<unknown, CallMeta>;
@@ -42,9 +41,7 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
       handler: measured(action.fullName, guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
         const errors = check(ctx.params);
         if (errors) throw validationFailed(errors);
-        const user = await authorize(action, { meta: ctx.meta, action: action.fullName, params: ctx.params }, runtime.auth, runtime.serviceSecret);
-        // Meta flows back to the caller with the answer: a service token must not travel on.
-        delete ctx.meta.serviceToken;
+        const user = await authorize(action, { meta: ctx.meta, module: action.access === "internal" ? await runtime.callingModule(ctx) : null }, runtime.auth);
         const unit = actionContext(ctx, user, runtime, action.fullName);
         const result = await handler(ctx.params, unit.context);
         const wrong = checkResult?.(result);
@@ -93,11 +90,6 @@ function measured<C>(action: string, handler: (ctx: C) => Promise<unknown>): (ct
   };
 }
 
-/** What a call from this module carries to prove it comes from a module. */
-export function serviceMeta(runtime: ModuleRuntime, action: string, params: unknown): { serviceToken?: string } {
-  return runtime.serviceSecret ? { serviceToken: serviceToken(runtime.serviceSecret, runtime.name, action, params) } : {};
-}
-
 interface UnitOfWork {
   context: ActionContext;
   /** Commits what the handler left in its entity manager (if it ever made one) and relays its events. */
@@ -125,12 +117,8 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
     db: runtime.db,
     call: async (target, params) => {
       moduleCalls.inc({ caller: runtime.name, callee: target.service });
-      try {
-        return await call(ctx as never, target, params, { meta: { ...ctx.meta, ...serviceMeta(runtime, target.fullName, params) } });
-      } finally {
-        // Moleculer merges the callee's meta into ours; the token must not ride back to our caller.
-        delete ctx.meta.serviceToken;
-      }
+      // Made from this action's context, the call names this module as its caller (service-identity.ts).
+      return call(ctx as never, target, params, { meta: ctx.meta });
     },
     publish: (event, payload) => publisherFor(emOf(), runtime.tables.Outbox, requestId, staged)(event, payload),
     async transactional(work) {

@@ -173,10 +173,15 @@ describe("deploy/", () => {
       }
     });
 
-    it("give the service secret to module pods only, and the signing key to identity only", () => {
+    it("give each module pod its own module key only (the gateway and the migrate Job none), and the token signing key to identity only", () => {
       const deployments = workloads(base);
       const of = (name: string) => secretsOf(deployments.find((d) => d.metadata.name === name) as K8sObject);
-      expect(of("gateway")).not.toContain("bazaar-modules");
+      const moduleKeysOf = (object: K8sObject) =>
+        JSON.stringify(object).includes("bazaar-module-keys")
+          ? (object.spec.template.spec.containers[0].env as { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]).filter((e) => e.valueFrom?.secretKeyRef?.name === "bazaar-module-keys").map((e) => [e.name, e.valueFrom?.secretKeyRef?.key])
+          : [];
+      expect(moduleKeysOf(deployments.find((d) => d.metadata.name === "gateway") as K8sObject)).toEqual([]);
+      expect(JSON.stringify(base.find((o) => o.kind === "Job"))).not.toContain("bazaar-module-keys");
       const migrate = base.find((o) => o.kind === "Job") as K8sObject;
       expect(migrate.spec.template.spec.containers[0].securityContext).toEqual(RESTRICTED);
       // A Job's template is immutable: each release applies one of its own.
@@ -186,7 +191,7 @@ describe("deploy/", () => {
       expect(migrate.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: "NATS_USER", value: "ops" }, { name: "NATS_PASSWORD", valueFrom: { secretKeyRef: { name: "bazaar-nats", key: "ops" } } }]));
       for (const name of components) expect(of(name)).not.toContain("bazaar-db-admin");
       for (const name of modules) {
-        expect(of(name)).toContain("bazaar-modules");
+        expect(moduleKeysOf(deployments.find((d) => d.metadata.name === name) as K8sObject)).toEqual([[`${name.toUpperCase()}_SIGNING_KEY`, name]]);
         expect(of(name).includes("bazaar-identity")).toBe(name === "identity");
       }
     });
@@ -216,7 +221,7 @@ describe("deploy/", () => {
         const container = catalog.spec.template.spec.containers[0];
         const own = Object.fromEntries((container.env as { name: string; value?: string }[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
         // What the secrets would hold.
-        const secrets = { NATS_PASSWORD: "p", CATALOG_DATABASE_URL: "postgres://catalog@db/bazaar", BUS_SECRET: "b".repeat(32), SERVICE_SECRET: "s".repeat(32), AUTH_PUBLIC_KEYS: "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----" };
+        const secrets = { NATS_PASSWORD: "p", CATALOG_DATABASE_URL: "postgres://catalog@db/bazaar", BUS_SECRET: "b".repeat(32), AUTH_PUBLIC_KEYS: "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----" };
         const config = loadConfig({ ...data, ...own, ...secrets }, modules);
         expect(config.natsAllowPlaintext).toBe(overlay === "dev");
         if (overlay === "prod") {

@@ -43,7 +43,7 @@ const CLI = path.resolve(import.meta.dirname, "../../scripts/cli.ts");
 /** Runs `npm run cli -- ...args` as the ops user of the shipped NATS config; never throws, answers what it printed and its exit code. */
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const { NATS_URL: _nats, DATABASE_URL: _db, BAZAAR_TOKEN: _token, ...inherited } = process.env;
-  const settings = { ...inherited, NATS_URL: nats.url, BUS_NAMESPACE: "bazaar", NATS_USER: "ops", NATS_PASSWORD: nats.password("ops"), BUS_SECRET: await topology.busSecret(), LOG_LEVEL: "silent", ...env };
+  const settings = { ...inherited, NATS_URL: nats.url, BUS_NAMESPACE: "bazaar", NATS_USER: "ops", NATS_PASSWORD: nats.password("ops"), BUS_SECRET: await topology.busSecret(), MODULE_PUBLIC_KEYS: await topology.publicKeys(), LOG_LEVEL: "silent", ...env };
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [CLI, ...args], { env: settings }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
     child.stdin?.end(input ?? "");
@@ -113,6 +113,7 @@ describe("Moleculer's internal services", () => {
       natsUrl: nats.url,
       nats: nats.login("ops"),
       busSecret: await topology.busSecret(),
+      identity: await topology.identity(),
       logger: createLogger("silent"),
       logLevel: "silent",
       requestTimeoutMs: 2_000,

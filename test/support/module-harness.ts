@@ -16,7 +16,6 @@ import { LocalTransport } from "../../src/broker/events/transport.ts";
 import { hostModule } from "../../src/broker/module-host.ts";
 import { createLogger } from "../../src/broker/logger.ts";
 import type { ModuleDefinition, ModuleRuntime } from "../../src/broker/module.ts";
-import { serviceToken } from "../../src/broker/service-identity.ts";
 import { validationFailed } from "../../src/broker/errors.ts";
 import { compileCheck } from "../../src/broker/validator.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -51,8 +50,7 @@ export async function startModule(
   const auth = await AuthKeys.load(config);
   const broker = createBroker({ namespace: `test-${randomBytes(4).toString("hex")}`, logger, logLevel: "silent", ...config.broker });
   const events = new LocalTransport();
-  const serviceSecret = randomBytes(32).toString("hex");
-  const runtime = await hostModule(broker, module, { target: { kind: "postgres", url: db.url, poolMax: 3 }, auth, serviceSecret, config, events, log: logger });
+  const runtime = await hostModule(broker, module, { target: { kind: "postgres", url: db.url, poolMax: 3 }, auth, identity: undefined, config, events, log: logger });
   for (const service of options.services ?? []) broker.createService(service);
   await broker.start();
   runtime.relay.start();
@@ -71,8 +69,7 @@ export async function startModule(
       return callWithToken(action, params, token as string);
     },
     callWithToken,
-    callAsModule: (action, params, caller = "tests") =>
-      call(broker, action, params, { meta: { serviceToken: serviceToken(serviceSecret, caller, action.fullName, params) } }),
+    callAsModule: (action, params, caller = "tests") => call(broker, action, params, { caller }),
     async close() {
       await runtime.relay.stop();
       await broker.stop();

@@ -10,6 +10,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { moduleNames, spawnBazaar, stopAll, waitUntilReady, type BazaarProcess } from "../../scripts/processes.ts";
+import { BusIdentity } from "../../src/broker/bus-identity.ts";
+import { createLogger } from "../../src/broker/logger.ts";
+import { loadModuleKeys, publicKeysText, publicKeyText } from "../../src/broker/module-keys.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
 export const ADMIN = { email: "admin@bazaar.test", password: "admin-password-1" };
@@ -28,6 +31,10 @@ export interface SplitTopology extends Topology {
   namespace: string;
   /** The development bus secret the processes share (what a legitimate member signs with). */
   busSecret(): Promise<string>;
+  /** A bus identity with every module's public key and the private keys of `modules` (none: the gateway's position). */
+  identity(modules?: string[]): Promise<BusIdentity>;
+  /** MODULE_PUBLIC_KEYS for the development keys the processes made. */
+  publicKeys(): Promise<string>;
   /** Kills one process (a module name, "gateway", or a name `add…` answered) and answers its exit code once it is gone. */
   kill(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts a killed process again with the same settings. */
@@ -129,6 +136,11 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name:
     db,
     namespace,
     busSecret: () => readFile(path.join(launch.dataDir, "keys/bus-secret"), "utf8"),
+    identity: (modules = []) => busIdentityOf(launch.dataDir, modules),
+    async publicKeys() {
+      const keys = await Promise.all(moduleNames().map(async (module) => [module, publicKeyText(await readFile(path.join(launch.dataDir, `keys/module-${module}.key`), "utf8"))]));
+      return publicKeysText(Object.fromEntries(keys));
+    },
     async kill(name, signal = "SIGKILL") {
       const process = processes.get(name);
       if (!process) throw new Error(`no process ${name}`);
@@ -154,4 +166,10 @@ export async function startSplit(env: NodeJS.ProcessEnv = {}, perProcess: (name:
       return name;
     },
   };
+}
+
+/** What a process with `modules` would prove on the bus of the processes that share `dataDir`. */
+export async function busIdentityOf(dataDir: string, modules: string[] = []): Promise<BusIdentity> {
+  const keys = await loadModuleKeys({ env: "test", dataDir, signingKeys: {}, publicKeys: {} }, modules, moduleNames());
+  return new BusIdentity(keys, await readFile(path.join(dataDir, "keys/bus-secret"), "utf8"), createLogger("silent"));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BusIdentity } from "../bus-identity.ts";
 import { createLogger } from "../logger.ts";
 import { sealPackets } from "./seal-packets.ts";
 
@@ -11,7 +12,7 @@ type Hooks = {
 const SECRET = "bus-secret-for-tests-at-least-32-chars";
 
 function node(nodeID: string, secret = SECRET, options: { namespace?: string; clock?: () => number } = {}) {
-  const hooks = sealPackets(secret, createLogger("silent"), options.clock) as unknown as Hooks;
+  const hooks = sealPackets(secret, createLogger("silent"), { now: options.clock }) as unknown as Hooks;
   hooks.created({ nodeID, namespace: options.namespace ?? "bazaar" });
   const sent: Buffer[] = [];
   const received: string[] = [];
@@ -94,3 +95,75 @@ describe("sealed packets", () => {
     expect(b.received).toEqual(['REQ:{"action":"x"}', 'REQ:{"n":31}', 'REQ:{"n":49}']);
   });
 });
+
+type Packet = { payload: { sender: string; id?: string; metadata?: unknown; services?: { name: string }[] } };
+type PairHooks = Hooks & {
+  created(broker: { nodeID: string; namespace: string; transit?: unknown }): void;
+  transitMessageHandler(next: (cmd: string, packet: Packet) => Promise<boolean>): (cmd: string, packet: Packet) => Promise<boolean>;
+};
+
+/** A node with a bus identity, wired as Moleculer wires it: the packet is opened, read, then handed on. */
+function pairedNode(nodeID: string, pending = new Map<string, { nodeID: string }>()) {
+  const identity = new BusIdentity({ own: new Map(), known: new Map() }, SECRET, createLogger("silent"));
+  const hooks = sealPackets(SECRET, createLogger("silent"), { identity }) as unknown as PairHooks;
+  hooks.created({ nodeID, namespace: "bazaar", transit: { pendingRequests: pending } });
+  const sent: Buffer[] = [];
+  const received: string[] = [];
+  const handle = hooks.transitMessageHandler(async (cmd, packet) => (received.push(`${cmd}:${JSON.stringify(packet.payload)}`), true));
+  const receive = hooks.transporterReceive((cmd, data) => handle(cmd, { payload: JSON.parse(data.toString()) }));
+  const send = hooks.transporterSend(async (_topic, data) => void sent.push(data));
+  const info: Packet["payload"] = { sender: nodeID, services: [], metadata: { bazaar: identity.announce("bazaar", nodeID) } };
+  return {
+    nodeID,
+    received,
+    pending,
+    /** What the others learn from this node's INFO packet. */
+    meet: (...others: { info: Packet["payload"] }[]) => others.forEach((other) => handle("INFO", { payload: structuredClone(other.info) })),
+    info,
+    send: (topic: string, payload: object) => send(topic, Buffer.from(JSON.stringify(payload)), {}).then(() => sent.at(-1) as Buffer),
+    receive: (cmd: string, packet: Buffer) => receive(cmd, packet, {}),
+  };
+}
+
+describe("calls and answers between two nodes", () => {
+  it("cannot be opened by a third node that holds the bus secret", async () => {
+    const [a, b] = [pairedNode("a"), pairedNode("b")];
+    a.meet(b);
+    b.meet(a);
+    const request = await a.send("MOL-bazaar.REQ.b", { sender: "a", action: "identity.login", params: { password: "correct horse" } });
+    // Another holder of the bus secret listens on b's subject (NATS lets it) and opens as b would.
+    const eavesdropper = pairedNode("b");
+    eavesdropper.meet(a);
+    eavesdropper.receive("REQ", request);
+    expect(eavesdropper.received.filter((line) => line.startsWith("REQ"))).toEqual([]);
+    b.receive("REQ", request);
+    expect(b.received.filter((line) => line.startsWith("REQ"))).toHaveLength(1);
+  });
+
+  it("are refused sealed under the bus key alone, or from a node posing as another", async () => {
+    const [a, b, c] = [pairedNode("a"), pairedNode("b"), pairedNode("c")];
+    for (const n of [a, b, c]) n.meet(...[a, b, c].filter((other) => other !== n));
+    // c seals a call to b with its own pair key but names a as the sender.
+    b.receive("REQ", await c.send("MOL-bazaar.REQ.b", { sender: "a", action: "inventory.releaseStock" }));
+    // c answers a's call to b as if it were b.
+    a.pending.set("r1", { nodeID: "b" });
+    a.receive("RES", await c.send("MOL-bazaar.RES.a", { sender: "b", id: "r1", data: { price: 1 } }));
+    // c answers a's call to b as itself.
+    a.receive("RES", await c.send("MOL-bazaar.RES.a", { sender: "c", id: "r1", data: { price: 1 } }));
+    // An old-style packet sealed with the bus secret only.
+    b.receive("REQ", await node("a").send("MOL-bazaar.REQ.b", JSON.stringify({ sender: "a" })));
+    expect([b.received, a.received].map((lines) => lines.filter((line) => !line.startsWith("INFO")))).toEqual([[], []]);
+    a.receive("RES", await b.send("MOL-bazaar.RES.a", { sender: "b", id: "r1", data: { price: 500 } }));
+    expect(a.received.filter((line) => line.startsWith("RES"))).toEqual(['RES:{"sender":"b","id":"r1","data":{"price":500}}']);
+  });
+
+  it("answer a node that called before it announced itself, which counts as no module", async () => {
+    const [a, b] = [pairedNode("a"), pairedNode("b")];
+    a.meet(b);
+    b.receive("REQ", await a.send("MOL-bazaar.REQ.b", { sender: "a", n: 1 }));
+    a.pending.set("r2", { nodeID: "b" });
+    a.receive("RES", await b.send("MOL-bazaar.RES.a", { sender: "b", id: "r2" }));
+    expect(a.received.at(-1)).toBe('RES:{"sender":"b","id":"r2"}');
+  });
+});
+

@@ -9,27 +9,53 @@
  * Moleculer reads it. A replay is refused for as long as its timestamp would pass, whatever the
  * sender's clock; node ids change with every start (create-broker.ts), so a packet recorded for a
  * node before it restarted is addressed to no one after.
+ *
+ * Every holder of the bus secret can open what is sealed with it. So requests and responses,
+ * what a module's identity rides on, go sealed with the key of the two nodes at their ends
+ * instead (bus-identity.ts), which no third node has; the packet names the sender's public key,
+ * and a sender that announced itself with another one is refused. Announcements (INFO) keep only
+ * the services their node proved with module keys.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from "node:crypto";
 import type { Middleware, ServiceBroker } from "moleculer";
 import type { Logger } from "pino";
+import type { BusIdentity } from "../bus-identity.ts";
 import { defenceOff } from "../defences.ts";
 
 const IV_BYTES = 12;
 const TIME_BYTES = 8;
 const TAG_BYTES = 16;
-/** After the timestamp, whether the packet is for every node (1) or the one it was sent to (0). */
+/** After the timestamp: for every node (BROADCAST) or the one it was sent to, under the bus key or the pair's (PAIR). */
 const SCOPE_BYTES = 1;
+const DIRECT = 0;
+const BROADCAST = 1;
+const PAIR = 2;
+/** A pair-sealed packet starts with its sender's X25519 public key. */
+const BOX_BYTES = 32;
+/** What carries calls and their answers, and so a module's identity: never under the bus key alone. */
+const PAIRED = new Set(["REQ", "RES"]);
 const TRAILER_BYTES = TIME_BYTES + SCOPE_BYTES + TAG_BYTES;
 /** Packets older (or newer) than this are refused; within it, each is accepted once. */
 const MAX_SKEW_MS = 30_000;
 
 type Send = (topic: string, data: Buffer, meta: unknown) => Promise<void>;
 type Receive = (cmd: string, data: Buffer, s: unknown) => unknown;
+type Handle = (cmd: string, packet: { payload: { sender: string; id?: string; metadata?: unknown; services?: { name: string }[] } }) => Promise<boolean>;
+type PendingRequests = Map<string, { nodeID?: string | null }>;
 
-/** `now` is the clock, for tests of the time checks. */
-export function sealPackets(secret: string, log: Logger, now: () => number = Date.now): Middleware {
+export interface SealOptions {
+  /** Pair keys and module proofs; without it (tests of the sealing alone) every packet goes under the bus key. */
+  identity?: BusIdentity;
+  /** The clock, for tests of the time checks. */
+  now?: () => number;
+}
+
+export function sealPackets(secret: string, log: Logger, options: SealOptions = {}): Middleware {
   if (defenceOff("packet-sealing")) return { name: "SealPackets" } as unknown as Middleware;
+  const { now = Date.now } = options;
+  const { identity } = options;
+  // Switched off (a defence test), announcements are still read, but every packet goes under the bus key.
+  const pairing = identity?.enforced ? identity : undefined;
   const replaysAccepted = defenceOff("replay-window");
   // Its own key, apart from what the secret signs elsewhere (the durable events). A KeyObject, not
   // bytes: Node checks a Buffer key on every cipher it makes, ~25 us each (measured on Node 24).
@@ -40,9 +66,12 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
   let pruned = now();
   let ownNodeID = "";
   let namespace = "";
+  let pending: PendingRequests = new Map();
   let dropped = 0;
 
   const additional = (cmd: string, target: string, trailer: Buffer) => Buffer.concat([Buffer.from(`${namespace}\n${cmd}\n${target}\n`), trailer.subarray(0, TIME_BYTES + SCOPE_BYTES)]);
+  // The pair key of the packet last opened, for the check of its sender once Moleculer has read it (same tick).
+  let openedWith: Buffer | null = null;
 
   const remember = (id: string, sentAt: number, at: number): boolean => {
     if (at - pruned > MAX_SKEW_MS) {
@@ -56,13 +85,16 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
 
   const nextIv = ivSequence();
   const seal = (cmd: string, target: string, data: Buffer): Buffer => {
+    const paired = pairing !== undefined && target !== "" && PAIRED.has(cmd);
+    const box = paired ? pairing.boxOf(target) : undefined;
+    if (paired && !box) throw new Error(`no key to seal a ${cmd} packet to node ${target}: it has not announced itself`);
     const iv = nextIv();
     const trailer = Buffer.alloc(TRAILER_BYTES);
     trailer.writeBigUInt64BE(BigInt(now()));
-    trailer[TIME_BYTES] = target === "" ? 1 : 0;
-    const cipher = createCipheriv("aes-256-gcm", key, iv);
+    trailer[TIME_BYTES] = box ? PAIR : target === "" ? BROADCAST : DIRECT;
+    const cipher = createCipheriv("aes-256-gcm", box ? (pairing as BusIdentity).pairKey(box) : key, iv);
     cipher.setAAD(additional(cmd, target, trailer));
-    const sealed = Buffer.concat([iv, cipher.update(data), cipher.final()]);
+    const sealed = Buffer.concat([...(box ? [(pairing as BusIdentity).box] : []), iv, cipher.update(data), cipher.final()]);
     cipher.getAuthTag().copy(trailer, TIME_BYTES + SCOPE_BYTES);
     return Buffer.concat([sealed, trailer]);
   };
@@ -71,21 +103,40 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
     if (!Buffer.isBuffer(packet) || packet.length < IV_BYTES + TRAILER_BYTES) return null;
     const trailer = packet.subarray(packet.length - TRAILER_BYTES);
     const tag = trailer.subarray(TIME_BYTES + SCOPE_BYTES);
+    const scope = trailer[TIME_BYTES];
+    if (pairing && PAIRED.has(cmd) !== (scope === PAIR)) return null;
+    const box = scope === PAIR ? packet.subarray(0, BOX_BYTES) : null;
+    if (box && (!pairing || packet.length < BOX_BYTES + IV_BYTES + TRAILER_BYTES)) return null;
+    const start = box ? BOX_BYTES : 0;
     // Addressed to this node, or to everyone (a broadcast arrives on the same command).
-    const target = trailer[TIME_BYTES] === 1 ? "" : ownNodeID;
-    const decipher = createDecipheriv("aes-256-gcm", key, packet.subarray(0, IV_BYTES));
-    decipher.setAAD(additional(cmd, target, trailer));
-    decipher.setAuthTag(tag);
+    const target = scope === BROADCAST ? "" : ownNodeID;
     let data: Buffer;
     try {
-      data = Buffer.concat([decipher.update(packet.subarray(IV_BYTES, packet.length - TRAILER_BYTES)), decipher.final()]);
+      const decipher = createDecipheriv("aes-256-gcm", box ? (pairing as BusIdentity).pairKey(box) : key, packet.subarray(start, start + IV_BYTES));
+      decipher.setAAD(additional(cmd, target, trailer));
+      decipher.setAuthTag(tag);
+      data = Buffer.concat([decipher.update(packet.subarray(start + IV_BYTES, packet.length - TRAILER_BYTES)), decipher.final()]);
     } catch {
       return null;
     }
     const at = now();
     const sentAt = Number(trailer.readBigUInt64BE());
     if (Math.abs(at - sentAt) > MAX_SKEW_MS) return null;
-    return remember(tag.toString("latin1"), sentAt, at) ? data : null;
+    if (!remember(tag.toString("latin1"), sentAt, at)) return null;
+    openedWith = box;
+    return data;
+  };
+
+  // Moleculer matches an answer to its call by id alone; it must also come from the node called.
+  const answersItsCall = (cmd: string, payload: { sender: string; id?: string }) => {
+    if (cmd !== "RES") return true;
+    const called = pending.get(payload.id ?? "")?.nodeID;
+    return !called || called === payload.sender;
+  };
+
+  const drop = (cmd: string, why: string) => {
+    // A flood of forged packets must not flood the logs too.
+    if (dropped++ % 1000 === 0) log.warn({ cmd, dropped }, why);
   };
 
   return {
@@ -93,6 +144,9 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
     created(broker: ServiceBroker) {
       ownNodeID = broker.nodeID;
       namespace = broker.namespace ?? "";
+      pending = (broker.transit as unknown as { pendingRequests?: PendingRequests } | undefined)?.pendingRequests ?? pending;
+      const discoverer = (broker.registry as unknown as { discoverer?: { discoverNode(nodeID: string): unknown } } | undefined)?.discoverer;
+      if (discoverer) identity?.discoverWith((nodeID) => void discoverer.discoverNode(nodeID));
     },
     transporterSend(next: Send): Send {
       return (topic, data, meta) => {
@@ -103,10 +157,26 @@ export function sealPackets(secret: string, log: Logger, now: () => number = Dat
     transporterReceive(next: Receive): Receive {
       return (cmd, packet, s) => {
         const data = open(cmd, packet);
-        if (data) return next(cmd, data, s);
-        // A flood of forged packets must not flood the logs too.
-        if (dropped++ % 1000 === 0) log.warn({ cmd, dropped }, "dropped a packet that did not open with the bus secret");
-        return undefined;
+        if (!data) return drop(cmd, "dropped a packet that did not open with the bus secret");
+        try {
+          return next(cmd, data, s);
+        } finally {
+          openedWith = null;
+        }
+      };
+    },
+    // Moleculer has read the packet: its sender must be the node whose key opened it.
+    transitMessageHandler(next: Handle): Handle {
+      if (!identity) return next;
+      return (cmd, packet) => {
+        const { payload } = packet;
+        if (cmd === "INFO") {
+          if (!identity.admit(namespace, payload.sender, payload.metadata, payload.services ?? [])) return Promise.resolve(false);
+        } else if (pairing && PAIRED.has(cmd) && !(openedWith && pairing.vouches(payload.sender, openedWith, cmd === "RES") && answersItsCall(cmd, payload))) {
+          drop(cmd, "dropped a packet from a node that sealed it with another node's key");
+          return Promise.resolve(false);
+        }
+        return next(cmd, packet);
       };
     },
   } as unknown as Middleware;

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const auth = await AuthKeys.load(config);
   broker = createBroker({ namespace: `retries-${randomBytes(4).toString("hex")}`, logger: log, logLevel: "silent", ...config.broker });
   const events = new LocalTransport();
-  const host = { target: { kind: "postgres" as const, url: db.url, poolMax: 2 }, auth, serviceSecret: undefined, config, events, log };
+  const host = { target: { kind: "postgres" as const, url: db.url, poolMax: 2 }, auth, identity: undefined, config, events, log };
   ledger = await hostModule(broker, defineModule({ contract: Ledger, entities: [], migrations: [], handlers: () => ({}) }), host);
   runtimes.push(ledger);
   runtimes.push(await hostModule(broker, subscriber(Audit, (id) => void audited.push(id)), host));
