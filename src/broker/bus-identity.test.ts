@@ -12,7 +12,7 @@ function node(modules: string[]) {
   return new BusIdentity({ own: new Map(modules.map((module) => [module, signingKeyOf(pairs[module] as string)])), known }, SECRET, createLogger("silent"));
 }
 
-const services = (...names: string[]) => names.map((name) => ({ name }));
+const services = (...names: string[]) => names.map((name) => ({ name }) as { name: string; actions?: Record<string, unknown> });
 
 describe("bus identity", () => {
   it("admits a node's services only for the modules it signed for with their keys", () => {
@@ -55,14 +55,27 @@ describe("bus identity", () => {
     expect(observer.admit("bazaar", "n2", {}, services())).toBe(false);
   });
 
-  it("vouches for a call from an unannounced node, as no module, but never for an answer", () => {
+  it("vouches for a node only with the key it announced", () => {
     const observer = node([]);
-    const stranger = node([]);
-    expect(observer.vouches("s1", stranger.box, false)).toBe(true);
-    expect(observer.vouches("s1", node([]).box, false)).toBe(false);
-    expect(observer.vouches("s2", stranger.box, true)).toBe(false);
-    expect(observer.boxOf("s1")?.equals(stranger.box)).toBe(true);
-    expect(observer.modulesOf("s1").size).toBe(0);
+    const peer = node([]);
+    expect(observer.vouches("p1", peer.box)).toBe(false);
+    observer.admit("bazaar", "p1", { bazaar: peer.announce("bazaar", "p1") }, []);
+    expect(observer.vouches("p1", peer.box)).toBe(true);
+    expect(observer.vouches("p1", node([]).box)).toBe(false);
+  });
+
+  it("admits no action outside its own service: a node service cannot carry a module's actions", () => {
+    const observer = node([]);
+    const listed = [
+      { name: "$ops", actions: { "$ops.status": {} } },
+      { name: "$x", actions: { "catalog.getProducts": {} } },
+      { name: "$ops", actions: { "$ops.status": {}, "orders.getOrder": {} } },
+    ];
+    observer.admit("bazaar", "n1", { bazaar: node([]).announce("bazaar", "n1") }, listed);
+    expect(listed).toEqual([{ name: "$ops", actions: { "$ops.status": {} } }]);
+    const proven = [{ name: "catalog", actions: { "catalog.getProducts": {}, "inventory.releaseStock": {} } }];
+    observer.admit("bazaar", "n2", { bazaar: node(["catalog"]).announce("bazaar", "n2") }, proven);
+    expect(proven).toEqual([]);
   });
 
   it("derives the same pair key on both ends, and another with a third node", () => {

@@ -29,14 +29,22 @@ interface Peer {
   signatures: string;
 }
 
-/** Nodes that called before announcing themselves, kept so their answers can be sealed; bounded against a flood. */
-const MAX_UNANNOUNCED = 1_000;
+/** Nodes whose calls wait for their announcement at once; beyond it such calls are dropped (a flood of made-up nodes). */
+const MAX_AWAITED = 1_000;
 /** Pair keys kept; past this they are all forgotten and derived again as used (~0.1 ms each). */
 const MAX_PAIR_KEYS = 4_096;
 const BOX_BYTES = 32;
 
-/** Node-level services (`$ops`) belong to no module and check their callers themselves. */
-const isNodeService = (name: string) => name.startsWith("$");
+/** Node-level services belong to no module and check their callers themselves (ops-service.ts). */
+const NODE_SERVICES = new Set(["$ops"]);
+
+interface Announced {
+  name: string;
+  actions?: Record<string, unknown>;
+}
+
+/** Moleculer files a remote action under its own name, not its service's: each must be the service's own. */
+const ownActionsOnly = (service: Announced) => Object.keys(service.actions ?? {}).every((action) => action.startsWith(`${service.name}.`));
 
 export class BusIdentity {
   readonly #own: ModuleKeys;
@@ -46,7 +54,6 @@ export class BusIdentity {
   /** This node's X25519 public key, raw. */
   readonly box: Buffer;
   readonly #peers = new Map<string, Peer>();
-  readonly #unannounced = new Map<string, Buffer>();
   readonly #pairKeys = new Map<string, KeyObject>();
   readonly #off = defenceOff("module-keys");
   /** Calls waiting for their node's announcement, by node. */
@@ -68,14 +75,15 @@ export class BusIdentity {
   }
 
   /**
-   * Resolves once `nodeID` has announced itself, or after `ms`. A node's first calls can overtake
-   * its INFO packet (Moleculer sends it a second after the node's services start, and a node with
-   * no services sends it only when asked): its calls as a module wait for it rather than fail.
+   * Resolves once `nodeID` has announced itself, or after `ms`; asks it to (DISCOVER) first. A
+   * node's first calls can overtake its INFO packet (Moleculer sends it a second after the node's
+   * services start, and a node with no services only when asked): they wait for it.
    */
   async announcement(nodeID: string, ms: number): Promise<void> {
-    if (this.#peers.has(nodeID)) return;
+    if (this.#peers.has(nodeID) || (this.#waiting.size >= MAX_AWAITED && !this.#waiting.has(nodeID))) return;
     await new Promise<void>((resolve) => {
       const waiting = this.#waiting.get(nodeID) ?? new Set();
+      if (waiting.size === 0) this.#discover(nodeID);
       this.#waiting.set(nodeID, waiting);
       const done = () => {
         clearTimeout(timer);
@@ -106,7 +114,7 @@ export class BusIdentity {
    * node-level ones. False when the packet must be dropped: it names a node already known by
    * another key (someone else posing as it) or carries no key to seal to.
    */
-  admit(namespace: string, nodeID: string, metadata: unknown, services: { name: string }[]): boolean {
+  admit(namespace: string, nodeID: string, metadata: unknown, services: Announced[]): boolean {
     const announced = (metadata as { bazaar?: Partial<Announcement> } | undefined)?.bazaar;
     const box = typeof announced?.box === "string" ? Buffer.from(announced.box, "base64url") : undefined;
     if (!box || box.length !== BOX_BYTES) return false;
@@ -118,13 +126,12 @@ export class BusIdentity {
     const claims = announced?.modules && typeof announced.modules === "object" ? announced.modules : {};
     const signatures = JSON.stringify(claims);
     const modules = known?.signatures === signatures ? known.modules : this.#proven(namespace, nodeID, announced?.box as string, claims);
-    const refused = services.filter((service) => !isNodeService(service.name) && !modules.has(service.name) && !this.#off);
+    const refused = services.filter((service) => !this.#off && !((NODE_SERVICES.has(service.name) || modules.has(service.name)) && ownActionsOnly(service)));
     if (refused.length > 0) {
       this.#log.warn({ nodeID, services: refused.map((service) => service.name) }, "ignored services a node announced without their module's key");
       services.splice(0, services.length, ...services.filter((service) => !refused.includes(service)));
     }
     this.#peers.set(nodeID, { box, modules: this.#off ? new Set(services.map((service) => service.name)) : modules, signatures });
-    this.#unannounced.delete(nodeID);
     for (const done of this.#waiting.get(nodeID) ?? []) done();
     return true;
   }
@@ -139,26 +146,14 @@ export class BusIdentity {
     return this.#peers.get(nodeID)?.modules ?? NONE;
   }
 
-  /** The key to seal to a node with: announced, or the one it called from. */
+  /** The key to seal to a node with, as it announced it. */
   boxOf(nodeID: string): Buffer | undefined {
-    return this.#peers.get(nodeID)?.box ?? this.#unannounced.get(nodeID);
+    return this.#peers.get(nodeID)?.box;
   }
 
-  /**
-   * Whether a packet that opened with `box`'s pair key may say it comes from `nodeID`. An answer
-   * must come from a node announced with that key; a call may come before its node's announcement
-   * (which may still be on its way), as no module until then.
-   */
-  vouches(nodeID: string, box: Buffer, answer: boolean): boolean {
-    const known = this.#peers.get(nodeID);
-    if (known) return known.box.equals(box);
-    if (answer) return false;
-    const earlier = this.#unannounced.get(nodeID);
-    if (earlier) return earlier.equals(box);
-    if (this.#unannounced.size >= MAX_UNANNOUNCED) this.#unannounced.delete(this.#unannounced.keys().next().value as string);
-    this.#unannounced.set(nodeID, box);
-    this.#discover(nodeID);
-    return true;
+  /** Whether a packet that opened with `box`'s pair key may say it comes from `nodeID`: the key it announced. */
+  vouches(nodeID: string, box: Buffer): boolean {
+    return this.#peers.get(nodeID)?.box.equals(box) ?? false;
   }
 
   /** The key this node and the holder of `box` share: the same on both sides, and no one else's. */

@@ -13,28 +13,22 @@ describe("the calling module", () => {
   const here = identityOf([]);
   here.admit("bazaar", "orders-node", { bazaar: identityOf(["orders"]).announce("bazaar", "orders-node") }, [{ name: "orders" }]);
   here.admit("bazaar", "gateway-node", { bazaar: identityOf([]).announce("bazaar", "gateway-node") }, []);
-  const of = callingModule("this-node", here, 50);
+  const of = callingModule("this-node", here);
 
-  it("is the module a node proved with the module's key", async () => {
-    expect(await of({ caller: "orders", nodeID: "orders-node" })).toBe("orders");
+  it("is the module a node proved with the module's key", () => {
+    expect(of({ caller: "orders", nodeID: "orders-node" })).toBe("orders");
   });
 
-  it("is no one for a node that only claims it: the gateway's position, or a node not announced", async () => {
-    expect(await of({ caller: "orders", nodeID: "gateway-node" })).toBeNull();
-    expect(await of({ caller: "orders", nodeID: "unknown-node" })).toBeNull();
-    expect(await of({ caller: "payments", nodeID: "orders-node" })).toBeNull();
-    expect(await callingModule("this-node", undefined)({ caller: "orders", nodeID: "orders-node" })).toBeNull();
+  it("is no one for a node that only claims it: the gateway's position, or a node not announced", () => {
+    expect(of({ caller: "orders", nodeID: "gateway-node" })).toBeNull();
+    expect(of({ caller: "orders", nodeID: "unknown-node" })).toBeNull();
+    expect(of({ caller: "payments", nodeID: "orders-node" })).toBeNull();
+    expect(callingModule("this-node", undefined)({ caller: "orders", nodeID: "orders-node" })).toBeNull();
   });
 
-  it("waits for the announcement of a node whose call overtook it", async () => {
-    const call = of({ caller: "orders", nodeID: "late-node" });
-    here.admit("bazaar", "late-node", { bazaar: identityOf(["orders"]).announce("bazaar", "late-node") }, []);
-    expect(await call).toBe("orders");
-  });
-
-  it("is the service that made a call in this process, and no one for a call no module made", async () => {
-    expect(await of({ caller: "catalog", nodeID: "this-node" })).toBe("catalog");
-    expect(await of({ caller: null, nodeID: "this-node" })).toBeNull();
-    expect(await of({ nodeID: "orders-node" })).toBeNull();
+  it("is the service that made a call in this process, and no one for a call no module made", () => {
+    expect(of({ caller: "catalog", nodeID: "this-node" })).toBe("catalog");
+    expect(of({ caller: null, nodeID: "this-node" })).toBeNull();
+    expect(of({ nodeID: "orders-node" })).toBeNull();
   });
 });

@@ -16,20 +16,17 @@ export interface CallOrigin {
 }
 
 /** The calling module of a call, or null when no module (provably) made it. */
-export type CallingModule = (origin: CallOrigin) => Promise<string | null>;
-
-/** How long a call waits for the announcement of a node that called before announcing itself. */
-const ANNOUNCEMENT_WAIT_MS = 3_000;
+export type CallingModule = (origin: CallOrigin) => string | null;
 
 const IDENTITY_OFF = defenceOff("service-identity");
 
 /** `localNodeID`: this process's node; `identity`: what other nodes proved (none in one process). */
-export function callingModule(localNodeID: string, identity: BusIdentity | undefined, waitMs = ANNOUNCEMENT_WAIT_MS): CallingModule {
-  return async ({ caller, nodeID }) => {
+export function callingModule(localNodeID: string, identity: BusIdentity | undefined): CallingModule {
+  // A call reaches a handler from another node only once that node has announced itself with the
+  // key the call was sealed with, and no packet from the wire may name this node (seal-packets.ts).
+  return ({ caller, nodeID }) => {
     if (!caller) return null;
     if (nodeID === localNodeID || IDENTITY_OFF) return caller;
-    if (!identity || !nodeID) return null;
-    if (!identity.knows(nodeID)) await identity.announcement(nodeID, waitMs);
-    return identity.modulesOf(nodeID).has(caller) ? caller : null;
+    return identity && nodeID && identity.modulesOf(nodeID).has(caller) ? caller : null;
   };
 }

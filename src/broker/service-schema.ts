@@ -41,7 +41,7 @@ export function serviceSchema(module: ModuleDefinition, runtime: ModuleRuntime):
       handler: measured(action.fullName, guardErrors(runtime.log, action.fullName, async (ctx: MoleculerContext) => {
         const errors = check(ctx.params);
         if (errors) throw validationFailed(errors);
-        const user = await authorize(action, { meta: ctx.meta, module: action.access === "internal" ? await runtime.callingModule(ctx) : null }, runtime.auth);
+        const user = await authorize(action, { meta: ctx.meta, module: runtime.callingModule(ctx) }, runtime.auth);
         const unit = actionContext(ctx, user, runtime, action.fullName);
         const result = await handler(ctx.params, unit.context);
         const wrong = checkResult?.(result);

@@ -103,9 +103,9 @@ type PairHooks = Hooks & {
 };
 
 /** A node with a bus identity, wired as Moleculer wires it: the packet is opened, read, then handed on. */
-function pairedNode(nodeID: string, pending = new Map<string, { nodeID: string }>()) {
+function pairedNode(nodeID: string, pending = new Map<string, { nodeID: string; action: { name: string } }>()) {
   const identity = new BusIdentity({ own: new Map(), known: new Map() }, SECRET, createLogger("silent"));
-  const hooks = sealPackets(SECRET, createLogger("silent"), { identity }) as unknown as PairHooks;
+  const hooks = sealPackets(SECRET, createLogger("silent"), { identity, announcementWaitMs: 100 }) as unknown as PairHooks;
   hooks.created({ nodeID, namespace: "bazaar", transit: { pendingRequests: pending } });
   const sent: Buffer[] = [];
   const received: string[] = [];
@@ -146,7 +146,7 @@ describe("calls and answers between two nodes", () => {
     // c seals a call to b with its own pair key but names a as the sender.
     b.receive("REQ", await c.send("MOL-bazaar.REQ.b", { sender: "a", action: "inventory.releaseStock" }));
     // c answers a's call to b as if it were b.
-    a.pending.set("r1", { nodeID: "b" });
+    a.pending.set("r1", { nodeID: "b", action: { name: "$ops.status" } });
     a.receive("RES", await c.send("MOL-bazaar.RES.a", { sender: "b", id: "r1", data: { price: 1 } }));
     // c answers a's call to b as itself.
     a.receive("RES", await c.send("MOL-bazaar.RES.a", { sender: "c", id: "r1", data: { price: 1 } }));
@@ -157,13 +157,26 @@ describe("calls and answers between two nodes", () => {
     expect(a.received.filter((line) => line.startsWith("RES"))).toEqual(['RES:{"sender":"b","id":"r1","data":{"price":500}}']);
   });
 
-  it("answer a node that called before it announced itself, which counts as no module", async () => {
+  it("hold a call that overtook its node's announcement until it comes, and drop it if it never does", async () => {
     const [a, b] = [pairedNode("a"), pairedNode("b")];
     a.meet(b);
-    b.receive("REQ", await a.send("MOL-bazaar.REQ.b", { sender: "a", n: 1 }));
-    a.pending.set("r2", { nodeID: "b" });
-    a.receive("RES", await b.send("MOL-bazaar.RES.a", { sender: "b", id: "r2" }));
-    expect(a.received.at(-1)).toBe('RES:{"sender":"b","id":"r2"}');
+    const early = b.receive("REQ", await a.send("MOL-bazaar.REQ.b", { sender: "a", n: 1 })) as Promise<boolean>;
+    b.meet(a);
+    expect(await early).toBe(true);
+    // A call naming a node that never announces itself (nor with that key) is not handled.
+    const c = pairedNode("c");
+    c.meet(b);
+    expect(await (b.receive("REQ", await c.send("MOL-bazaar.REQ.b", { sender: "nobody", n: 2 })) as Promise<boolean>)).toBe(false);
+    expect(b.received.filter((line) => line.startsWith("REQ"))).toEqual(['REQ:{"sender":"a","n":1}']);
+  });
+
+  it("are refused when they name the receiver as their sender", async () => {
+    const [a, b] = [pairedNode("a"), pairedNode("b")];
+    a.meet(b);
+    b.meet(a);
+    b.receive("REQ", await a.send("MOL-bazaar.REQ.b", { sender: "b", n: 1 }));
+    b.receive("INFO", await a.send("MOL-bazaar.INFO", { sender: "b", services: [] }));
+    expect(b.received.filter((line) => !line.startsWith("INFO:{\"sender\":\"a\""))).toEqual([]);
   });
 });
 

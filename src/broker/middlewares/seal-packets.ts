@@ -40,19 +40,22 @@ const MAX_SKEW_MS = 30_000;
 
 type Send = (topic: string, data: Buffer, meta: unknown) => Promise<void>;
 type Receive = (cmd: string, data: Buffer, s: unknown) => unknown;
-type Handle = (cmd: string, packet: { payload: { sender: string; id?: string; metadata?: unknown; services?: { name: string }[] } }) => Promise<boolean>;
-type PendingRequests = Map<string, { nodeID?: string | null }>;
+type Handle = (cmd: string, packet: { payload: { sender: string; id?: string; metadata?: unknown; services?: { name: string; actions?: Record<string, unknown> }[] } }) => Promise<boolean>;
+type PendingRequests = Map<string, { nodeID?: string | null; action?: { name?: string } | null }>;
+/** How long a call from a node not yet announced waits for its announcement (see BusIdentity.announcement). */
+const ANNOUNCEMENT_WAIT_MS = 3_000;
 
 export interface SealOptions {
   /** Pair keys and module proofs; without it (tests of the sealing alone) every packet goes under the bus key. */
   identity?: BusIdentity;
   /** The clock, for tests of the time checks. */
   now?: () => number;
+  announcementWaitMs?: number;
 }
 
 export function sealPackets(secret: string, log: Logger, options: SealOptions = {}): Middleware {
   if (defenceOff("packet-sealing")) return { name: "SealPackets" } as unknown as Middleware;
-  const { now = Date.now } = options;
+  const { now = Date.now, announcementWaitMs = ANNOUNCEMENT_WAIT_MS } = options;
   const { identity } = options;
   // Switched off (a defence test), announcements are still read, but every packet goes under the bus key.
   const pairing = identity?.enforced ? identity : undefined;
@@ -127,11 +130,13 @@ export function sealPackets(secret: string, log: Logger, options: SealOptions = 
     return data;
   };
 
-  // Moleculer matches an answer to its call by id alone; it must also come from the node called.
-  const answersItsCall = (cmd: string, payload: { sender: string; id?: string }) => {
-    if (cmd !== "RES") return true;
-    const called = pending.get(payload.id ?? "")?.nodeID;
-    return !called || called === payload.sender;
+  // Moleculer matches an answer to its call by id alone; it must also come from the node called,
+  // which proved the module of the action.
+  const answersItsCall = (identity: BusIdentity, payload: { sender: string; id?: string }) => {
+    const call = pending.get(payload.id ?? "");
+    if (!call) return true;
+    const module = call.action?.name?.split(".")[0] ?? "";
+    return (!call.nodeID || call.nodeID === payload.sender) && (module.startsWith("$") || identity.modulesOf(payload.sender).has(module));
   };
 
   const drop = (cmd: string, why: string) => {
@@ -168,13 +173,26 @@ export function sealPackets(secret: string, log: Logger, options: SealOptions = 
     // Moleculer has read the packet: its sender must be the node whose key opened it.
     transitMessageHandler(next: Handle): Handle {
       if (!identity) return next;
+      const refuse = (cmd: string, why: string) => {
+        drop(cmd, why);
+        return Promise.resolve(false);
+      };
       return (cmd, packet) => {
         const { payload } = packet;
+        // This node's own packets never come from the wire but as a copy of its broadcasts; one
+        // naming it otherwise is forged (and an INFO of it would make Moleculer stop this node).
+        if (payload.sender === ownNodeID) return Promise.resolve(false);
         if (cmd === "INFO") {
           if (!identity.admit(namespace, payload.sender, payload.metadata, payload.services ?? [])) return Promise.resolve(false);
-        } else if (pairing && PAIRED.has(cmd) && !(openedWith && pairing.vouches(payload.sender, openedWith, cmd === "RES") && answersItsCall(cmd, payload))) {
-          drop(cmd, "dropped a packet from a node that sealed it with another node's key");
-          return Promise.resolve(false);
+        } else if (pairing && PAIRED.has(cmd)) {
+          const box = openedWith;
+          if (!box) return refuse(cmd, "dropped a call or answer not sealed between two nodes");
+          // A call may overtake its node's announcement: it waits for it, and then must have come with the key announced.
+          if (cmd === "REQ" && !pairing.knows(payload.sender)) {
+            return pairing.announcement(payload.sender, announcementWaitMs).then(() => (pairing.vouches(payload.sender, box) ? next(cmd, packet) : refuse(cmd, "dropped a call from a node that never announced the key it came with")));
+          }
+          if (!pairing.vouches(payload.sender, box)) return refuse(cmd, "dropped a packet from a node that sealed it with another node's key");
+          if (cmd === "RES" && !answersItsCall(pairing, payload)) return refuse(cmd, "dropped an answer from a node that was not called");
         }
         return next(cmd, packet);
       };
