@@ -12,7 +12,7 @@ import { call } from "../src/broker/contract-kit.ts";
 import { createBroker, type Broker } from "../src/broker/create-broker.ts";
 import { describeError } from "../src/broker/errors.ts";
 import { createLogger } from "../src/broker/logger.ts";
-import { envName, loadModuleKeys, newSigningKey, publicKeysText, publicKeyText } from "../src/broker/module-keys.ts";
+import { loadModuleKeys, newSigningKey, publicKeysText, publicKeyText, signingKeyEnv } from "../src/broker/module-keys.ts";
 import { natsOptions } from "../src/broker/nats-options.ts";
 import { Ops, type NodeStatus } from "../src/broker/ops-service.ts";
 import { brokerSettings, modulePublicKeys, natsSettings } from "../src/config.ts";
@@ -105,7 +105,7 @@ const commands: Record<string, Command> = {
 
 function printModuleKeys(): void {
   const keys = Object.fromEntries(moduleNames().map((module) => [module, newSigningKey()]));
-  for (const [module, key] of Object.entries(keys)) console.log(`${envName(module)}=${key}`);
+  for (const [module, key] of Object.entries(keys)) console.log(`${signingKeyEnv(module)}=${key}`);
   console.log(`MODULE_PUBLIC_KEYS=${publicKeysText(Object.fromEntries(Object.entries(keys).map(([module, key]) => [module, publicKeyText(key)])))}`);
 }
 

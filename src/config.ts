@@ -3,6 +3,7 @@
  * process with a message naming the variable, rather than surfacing later as an odd failure.
  */
 import { telemetryWanted } from "./telemetry-wanted.ts";
+import { signingKeyEnv } from "./broker/module-keys.ts";
 import { isIP } from "node:net";
 import path from "node:path";
 
@@ -207,7 +208,7 @@ export function loadConfig(env: Env, knownModules: readonly string[]): Config {
   const moduleDatabasePasswords: Record<string, string> = {};
   const moduleSigningKeys: Record<string, string> = {};
   for (const name of knownModules) {
-    const signingKey = env[`${name.toUpperCase()}_SIGNING_KEY`];
+    const signingKey = env[signingKeyEnv(name)];
     if (signingKey) moduleSigningKeys[name] = signingKey;
     const value = url(env, `${name.toUpperCase()}_DATABASE_URL`, ["postgres:", "postgresql:"]);
     if (value) moduleDatabaseUrls[name] = value;

@@ -62,16 +62,16 @@ export async function loadModuleKeys(settings: ModuleKeySettings, hosted: readon
   const production = settings.env === "production";
   if (production) {
     const stray = Object.keys(settings.signingKeys).filter((module) => !hosted.includes(module));
-    if (stray.length > 0) throw new Error(`NODE_ENV=production refuses ${stray.map(envName).join(", ")} in a process that does not run ${stray.join(", ")}`);
+    if (stray.length > 0) throw new Error(`NODE_ENV=production refuses ${stray.map(signingKeyEnv).join(", ")} in a process that does not run ${stray.join(", ")}`);
     const unsigned = hosted.filter((module) => !settings.signingKeys[module]);
-    if (unsigned.length > 0) throw new Error(`NODE_ENV=production requires ${unsigned.map(envName).join(", ")}`);
+    if (unsigned.length > 0) throw new Error(`NODE_ENV=production requires ${unsigned.map(signingKeyEnv).join(", ")}`);
     const unknown = all.filter((module) => !settings.publicKeys[module]);
     if (unknown.length > 0) throw new Error(`NODE_ENV=production requires MODULE_PUBLIC_KEYS with a key for ${unknown.join(", ")}`);
   }
   const development = async (module: string) => developmentSecret(settings.dataDir, `module-${module}.key`, newSigningKey);
   const privateKey = async (module: string) => {
     const given = settings.signingKeys[module];
-    return given ? parsed(envName(module), "an Ed25519 private key (base64 PKCS #8 DER)", () => signingKeyOf(given)) : signingKeyOf(await development(module));
+    return given ? parsed(signingKeyEnv(module), "an Ed25519 private key (base64 PKCS #8 DER)", () => signingKeyOf(given)) : signingKeyOf(await development(module));
   };
   const own = new Map<string, KeyObject>();
   for (const module of hosted) own.set(module, await privateKey(module));
@@ -91,6 +91,6 @@ function parsed(name: string, what: string, parse: () => KeyObject): KeyObject {
   }
 }
 
-export function envName(module: string): string {
+export function signingKeyEnv(module: string): string {
   return `${module.toUpperCase()}_SIGNING_KEY`;
 }
