@@ -142,7 +142,9 @@ async function joinBus(needs: string[]): Promise<Broker> {
     });
   const broker = createBroker({
     namespace: env.BUS_NAMESPACE || "bazaar",
-    nodeID: `cli-${hostname()}-${process.pid}`,
+    // The CLI's own name (ops.cli-…), heard under its NATS user like any node's (ops in the shipped config).
+    owner: env.NATS_USER || "ops",
+    nodeID: `${env.NATS_USER || "ops"}.cli-${hostname().replaceAll(".", "-")}-${process.pid}`,
     natsUrl: env.NATS_URL,
     nats: natsOptions({ nats: natsSettings(env) }),
     busSecret,

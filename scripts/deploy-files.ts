@@ -15,7 +15,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { deadLetterStream, moduleJetStreamRights, provisioningRights } from "../src/broker/events/jetstream-layout.ts";
 import { subscribedEvents } from "../src/broker/module.ts";
-import { inboxPrefixOf } from "../src/broker/nats-options.ts";
+import { busSubjectsHeardBy, inboxPrefixOf } from "../src/broker/nats-options.ts";
 import { registry } from "../src/registry.ts";
 import { moduleNames } from "./processes.ts";
 
@@ -182,8 +182,10 @@ interface NatsUser {
 
 /** A NATS user per process kind, each allowed only the subjects it needs. */
 function natsUsers(modules: string[]): NatsUser[] {
-  // Moleculer's request/response and discovery traffic (its packets sealed with BUS_SECRET).
+  // Moleculer's request/response and discovery traffic (its packets sealed with BUS_SECRET): any
+  // user may send to any node, but hears only broadcasts and what is addressed to its own nodes.
   const bus = [`MOL-${NAMESPACE}.>`];
+  const heard = (user: string) => busSubjectsHeardBy(NAMESPACE, user);
   // Replies to the user's own requests only (nats-options.ts gives each user its inbox prefix).
   const replies = (user: string) => [`${inboxPrefixOf(user)}.>`];
   const subscribes = new Map(registry.map((module) => [module.contract.name, subscribedEvents(module)]));
@@ -191,7 +193,7 @@ function natsUsers(modules: string[]): NatsUser[] {
     {
       user: "gateway",
       about: ["The gateway only calls actions; it publishes no events and needs no JetStream. It hears the", "events that evict its cached reads (the `cache` of contract actions), and no others."],
-      permissions: { publish: bus, subscribe: [...bus, ...replies("gateway"), `${NAMESPACE}.events.catalog.product.>`] },
+      permissions: { publish: bus, subscribe: [...heard("gateway"), ...replies("gateway"), `${NAMESPACE}.events.catalog.product.>`] },
     },
     {
       user: "ops",
@@ -202,13 +204,13 @@ function natsUsers(modules: string[]): NatsUser[] {
       ],
       permissions: {
         publish: [...new Set([...bus, ...provisioningRights(NAMESPACE), ...["INFO", "MSG.GET", "MSG.DELETE"].map((api) => `$JS.API.STREAM.${api}.${deadLetterStream(NAMESPACE)}`), `${NAMESPACE}.events.>`])],
-        subscribe: [...bus, ...replies("ops")],
+        subscribe: [...heard("ops"), ...replies("ops")],
       },
     },
     ...modules.map((module) => ({
       user: module,
       about: [`The ${module} module: publishes its own events and dead letters, and uses only its own consumers.`],
-      permissions: { publish: [...bus, ...moduleJetStreamRights(NAMESPACE, module, subscribes.get(module) ?? [])], subscribe: [...bus, ...replies(module)] },
+      permissions: { publish: [...bus, ...moduleJetStreamRights(NAMESPACE, module, subscribes.get(module) ?? [])], subscribe: [...heard(module), ...replies(module)] },
     })),
   ];
 }

@@ -24,7 +24,7 @@ const GUARDS: Record<Defence, { files: string[]; names: string }> = {
   "service-identity": { files: ["src/broker/service-identity.test.ts", "test/security/module-keys.e2e.test.ts"], names: "only claims it|a claim needs the module's key" },
   "inbox-dedupe": { files: ["src/broker/events/test/outbox.int.test.ts"], names: "duplicate delivery|concurrent duplicates" },
   "rate-limit": { files: ["src/gateway/plugins/rate-limit.test.ts"], names: "" },
-  "nats-permissions": { files: ["test/security/nats-permissions.int.test.ts"], names: "no one else|no module create|own consumers only|inbox prefix|only once" },
+  "nats-permissions": { files: ["test/security/nats-permissions.int.test.ts"], names: "no one else|addressed to its own nodes|no module create|own consumers only|inbox prefix|only once" },
 };
 
 interface Report {

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { AuthKeys } from "./broker/auth.ts";
 import { moduleUrl, provisionModuleRole } from "./broker/database-roles.ts";
-import { natsOptions } from "./broker/nats-options.ts";
+import { busOwner, natsOptions } from "./broker/nats-options.ts";
 import { developmentSecret } from "./broker/secrets.ts";
 import { BusIdentity } from "./broker/bus-identity.ts";
 import { createBroker } from "./broker/create-broker.ts";
@@ -56,6 +56,7 @@ export async function main(): Promise<void> {
     const identity = busSecret ? new BusIdentity(await busKeys(config), busSecret, logger) : undefined;
     const broker = createBroker({
       namespace: config.namespace,
+      owner: busOwner(config),
       natsUrl: config.natsUrl,
       nats: natsOptions(config),
       busSecret,

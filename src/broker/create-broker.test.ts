@@ -71,4 +71,12 @@ describe("node ids", () => {
     expect(first.nodeID).not.toBe(second.nodeID);
     expect(first.nodeID.startsWith(`${hostname()}-${process.pid}-`)).toBe(true);
   });
+
+  it("start with their owner, the one token NATS permissions match (nats-options.ts busSubjectsHeardBy)", () => {
+    const settings = { namespace: "ids", owner: "catalog", logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 50, heartbeatIntervalS: 2, heartbeatTimeoutS: 6 };
+    const { nodeID } = createBroker(settings);
+    expect(nodeID.startsWith("catalog.")).toBe(true);
+    // The rest is one subject token whatever the host is called.
+    expect(nodeID.split(".")).toHaveLength(2);
+  });
 });

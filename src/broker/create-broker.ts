@@ -17,6 +17,11 @@ export type Broker = InstanceType<typeof ServiceBroker>;
 
 export interface BrokerSettings {
   namespace: string;
+  /**
+   * Who this node is on NATS (`busOwner`): its id starts with it, so that NATS permissions can let
+   * each user hear only the packets addressed to its own nodes. Required with a transporter.
+   */
+  owner?: string;
   nodeID?: string;
   natsUrl?: string;
   /** Extra NATS connection options (credentials, TLS). */
@@ -59,13 +64,15 @@ function cloneLocalParams(): Middleware {
 }
 
 export function createBroker(settings: BrokerSettings): Broker {
-  if (settings.natsUrl && !(settings.busSecret && settings.identity)) throw new Error("a broker on NATS needs a bus secret and a bus identity to seal its packets");
+  if (settings.natsUrl && !(settings.busSecret && settings.identity && settings.owner)) throw new Error("a broker on NATS needs a bus secret and a bus identity to seal its packets, and an owner to name its node");
   // Moleculer's own info lines (its version, strategy, serializer, each service registered and
   // started: twenty at every start) are for debugging it; its warnings and errors always show.
   const moleculerLevel = settings.logLevel === "info" ? "warn" : settings.logLevel;
   // Moleculer's default is hostname-pid, the same for a container restarted (pid 1 again): the
   // random part makes each start a new node, so packets recorded for the previous one reach no one.
-  const nodeID = settings.nodeID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  // A dot in the host name would read as one more subject token.
+  const unique = `${hostname().replaceAll(".", "-")}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const nodeID = settings.nodeID ?? (settings.owner ? `${settings.owner}.${unique}` : unique);
   const { busSecret, identity } = settings;
   const options: BrokerOptions = {
     namespace: settings.namespace,

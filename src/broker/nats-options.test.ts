@@ -7,7 +7,7 @@ import { connect } from "nats";
 import { describe, expect, it } from "vitest";
 import { natsSettings } from "../config.ts";
 import { NATS_URL } from "../../test/support/topology.ts";
-import { natsOptions } from "./nats-options.ts";
+import { busOwner, natsOptions } from "./nats-options.ts";
 
 const plainServer = NATS_URL.replace(/^nats:/, "tls:");
 
@@ -24,5 +24,11 @@ describe("NATS connection options", () => {
   it("give a NATS user an inbox prefix of its own", () => {
     expect(natsOptions({ nats: natsSettings({ NATS_USER: "orders", NATS_PASSWORD: "p" }) })).toMatchObject({ user: "orders", inboxPrefix: "_INBOX_orders" });
     expect(natsOptions({ nats: natsSettings({ NATS_TOKEN: "t" }) }).inboxPrefix).toBeUndefined();
+  });
+
+  it("name a process on the bus by its NATS user, or with none by the modules it runs", () => {
+    expect(busOwner({ nats: { user: "orders" }, modules: ["orders"] })).toBe("orders");
+    expect(busOwner({ nats: {}, modules: ["orders", "payments"] })).toBe("orders+payments");
+    expect(busOwner({ nats: {}, modules: [] })).toBe("gateway");
   });
 });

@@ -97,7 +97,7 @@ describe.each(["split", "one-process"])("the console, %s", (name) => {
     if (name !== "split") return;
     // A member of the bus (it holds the bus secret) still needs an admin's token for `$ops`.
     const topology = running.find((r) => r.topology.name === "split")?.topology as SplitTopology;
-    const member = createBroker({ namespace: topology.namespace, natsUrl: NATS_URL, busSecret: await topology.busSecret(), identity: await topology.identity(), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 3_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
+    const member = createBroker({ namespace: topology.namespace, owner: "member", natsUrl: NATS_URL, busSecret: await topology.busSecret(), identity: await topology.identity(), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 3_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
     await member.start();
     try {
       await member.waitForServices([Ops.name, ...MODULES], 10_000);

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** A node on the bus with the bus secret and the private keys of `modules` only. */
 async function member(modules: string[] = []): Promise<Broker> {
-  const broker = createBroker({ namespace: topology.namespace, natsUrl: NATS_URL, busSecret: await topology.busSecret(), identity: await topology.identity(modules), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 3_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
+  const broker = createBroker({ namespace: topology.namespace, owner: modules.join("+") || "impostor", natsUrl: NATS_URL, busSecret: await topology.busSecret(), identity: await topology.identity(modules), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 3_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
   members.push(broker);
   return broker;
 }

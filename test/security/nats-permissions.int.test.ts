@@ -1,7 +1,8 @@
 /**
  * The NATS configuration shipped in deploy/nats/ is real: a nats-server started with it refuses
  * anonymous clients, lets each module publish only its own events and use only its own consumers,
- * keeps the gateway off JetStream, leaves streams and consumers to `npm run migrate` (as `ops`),
+ * keeps the gateway off JetStream, lets each user hear only the bus packets addressed to its own
+ * nodes, leaves streams and consumers to `npm run migrate` (as `ops`),
  * and a bazaar module process connects and starts with its credentials once that has run.
  */
 import { execFile } from "node:child_process";
@@ -140,6 +141,30 @@ describe("deploy/nats/nats-server.conf", () => {
     } finally {
       await payments.close();
       await catalog.close();
+    }
+  });
+
+  it("lets each user hear the bus's broadcasts and the packets addressed to its own nodes, and no others", async () => {
+    const [gateway, catalog, orders] = [await as("gateway"), await as("catalog"), await as("orders")];
+    try {
+      const refusal = (subject: string) => new Promise<string>((resolve) => {
+        gateway.subscribe(subject, { callback: (error) => resolve(String(error)) });
+        setTimeout(resolve, 2_000, `${subject}: not refused`);
+      });
+      // The gateway would see every call to catalog (an answer's prices, a caller's token) with these.
+      const refused = ["MOL-bazaar.>", "MOL-bazaar.REQ.>", "MOL-bazaar.REQ.catalog.>", "MOL-bazaar.*.catalog.>", "MOL-bazaar.RES.orders.node-1"].map(refusal);
+      const heard: string[] = [];
+      catalog.subscribe("MOL-bazaar.REQ.catalog.>", { callback: (_error, message) => heard.push(message.subject) });
+      catalog.subscribe("MOL-bazaar.INFO", { callback: (_error, message) => heard.push(message.subject) });
+      await catalog.flush();
+      // Anyone may send to any node: the gateway calls catalog, orders announces itself.
+      gateway.publish("MOL-bazaar.REQ.catalog.node-1", new TextEncoder().encode("sealed call"));
+      orders.publish("MOL-bazaar.INFO", new TextEncoder().encode("sealed announcement"));
+      await Promise.all([gateway.flush(), orders.flush()]);
+      for (const refusalOf of refused) expect(await refusalOf).toMatch(/permissions violation/i);
+      await vi.waitFor(() => expect(heard.sort()).toEqual(["MOL-bazaar.INFO", "MOL-bazaar.REQ.catalog.node-1"]));
+    } finally {
+      for (const nc of [gateway, catalog, orders]) await nc.close();
     }
   });
 

@@ -41,7 +41,7 @@ async function rogue(nodeID?: string) {
 
 /** The node id of the process running `service`, as a legitimate member of the bus sees it (ids change on every start). */
 async function nodeRunning(service: string): Promise<string> {
-  const member = createBroker({ namespace: topology.namespace, natsUrl: NATS_URL, busSecret: await topology.busSecret(), identity: await topology.identity(), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 2_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
+  const member = createBroker({ namespace: topology.namespace, owner: "member", natsUrl: NATS_URL, busSecret: await topology.busSecret(), identity: await topology.identity(), logger: createLogger("silent"), logLevel: "silent", requestTimeoutMs: 2_000, heartbeatIntervalS: 1, heartbeatTimeoutS: 3 });
   await member.start();
   try {
     const find = () => (member.registry.getNodeList({ onlyAvailable: true, withServices: true }) as unknown as { id: string; services: { name: string }[] }[]).find((node) => node.services.some((s) => s.name === service))?.id;

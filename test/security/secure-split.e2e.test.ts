@@ -110,6 +110,7 @@ describe("Moleculer's internal services", () => {
     const { createLogger } = await import("../../src/broker/logger.ts");
     const insider = createBroker({
       namespace: "bazaar",
+      owner: "ops",
       natsUrl: nats.url,
       nats: nats.login("ops"),
       busSecret: await topology.busSecret(),
