@@ -81,14 +81,39 @@ export type Handlers<C extends Contract> = {
   [K in keyof C["actions"]]: (params: ParamsOf<C["actions"][K]>, ctx: ActionContext) => Promise<ResultOf<C["actions"][K]>>;
 };
 
-export interface Subscription {
-  event: EventRef;
-  handle(payload: unknown, ctx: EventContext): Promise<void>;
+/** One event of those a batch subscriber handles together (see `onBatch`). */
+export interface BatchedEvent<P = unknown> {
+  payload: P;
+  eventId: string;
+  requestId: string | null;
+  /** This event's own consumer span, for work that carries its trace on (undefined outside a trace). */
+  traceParent: string | undefined;
+  /** Stages an event that follows from this one, in its request and its trace. */
+  publish: Publish;
 }
+
+/** What a batch subscriber may use; `em` is inside the transaction that records its events as handled. */
+export interface BatchContext {
+  log: Logger;
+  em: ModuleEntityManager;
+}
+
+export type Subscription =
+  | { event: EventRef; handle(payload: unknown, ctx: EventContext): Promise<void> }
+  | { event: EventRef; handleAll(events: BatchedEvent[], ctx: BatchContext): Promise<void> };
 
 /** Subscribes to a durable event declared in a (usually another module's) contract. */
 export function on<E extends EventRef>(event: E, handle: (payload: Static<E["payload"]>, ctx: EventContext) => Promise<void>): Subscription {
-  return { event, handle: handle as Subscription["handle"] };
+  return { event, handle: handle as (payload: unknown, ctx: EventContext) => Promise<void> };
+}
+
+/**
+ * Subscribes with an effect that one statement applies to many events: the events of this kind
+ * that arrive together (up to 64, in arrival order, none handled before) come in one call. For
+ * the busiest subscriptions, where a statement per event would be the cost; `on` otherwise.
+ */
+export function onBatch<E extends EventRef>(event: E, handleAll: (events: BatchedEvent<Static<E["payload"]>>[], ctx: BatchContext) => Promise<void>): Subscription {
+  return { event, handleAll: handleAll as (events: BatchedEvent[], ctx: BatchContext) => Promise<void> };
 }
 
 /** The names of the events `module` subscribes to. */

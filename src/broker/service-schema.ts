@@ -12,8 +12,8 @@ import { describeError, validationFailed } from "./errors.ts";
 import { actionDuration, eventsHandled, moduleCalls } from "./metrics.ts";
 import { batcher } from "./batcher.ts";
 import { handleBatch } from "./events/inbox.ts";
-import { publisherFor, type StagedEvent } from "./events/publisher.ts";
-import { handledWithin } from "./events/trace-context.ts";
+import { publisherFor, type Publish, type StagedEvent } from "./events/publisher.ts";
+import { handledTogether, handledWithin, inTrace } from "./events/trace-context.ts";
 import type { EventEnvelope } from "./events/transport.ts";
 import { authorize } from "./middlewares/authorize.ts";
 import { guardErrors } from "./middlewares/guard-errors.ts";
@@ -138,6 +138,17 @@ function actionContext(ctx: MoleculerContext, user: AuthUser | null, runtime: Mo
   };
 }
 
+/** The events in order, cut where the event changes: each run goes to its subscription at once. */
+function runsOfOneEvent(envelopes: EventEnvelope[]): EventEnvelope[][] {
+  const runs: EventEnvelope[][] = [];
+  for (const envelope of envelopes) {
+    const last = runs.at(-1);
+    if (last?.[0]?.name === envelope.name) last.push(envelope);
+    else runs.push([envelope]);
+  }
+  return runs;
+}
+
 /** Events a module handles at once, in one transaction, when they arrive together. */
 const EVENT_BATCH = 64;
 
@@ -151,12 +162,29 @@ async function subscribe(module: ModuleDefinition, runtime: ModuleRuntime, handl
   const byEvent = new Map(subscriptions.map((subscription) => [subscription.event.name, subscription]));
   const checks = new Map(subscriptions.map((s) => [s.event.name, compileCheck(s.event.payload)]));
   const handle = batcher(async (envelopes: EventEnvelope[]) => {
-    const outcome = await handleBatch(runtime.orm, name, name, envelopes, async (envelope, em, staged) => {
-      const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
-      await handledWithin(envelope, name, async () => {
-        const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, staged);
-        await (byEvent.get(envelope.name) as Subscription).handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
-      });
+    const outcome = await handleBatch(runtime.orm, name, name, envelopes, async (fresh, em, staged) => {
+      for (const run of runsOfOneEvent(fresh)) {
+        const subscription = byEvent.get((run[0] as EventEnvelope).name) as Subscription;
+        if ("handleAll" in subscription) {
+          await handledTogether(run, name, (traceParents) => {
+            const events = run.map((envelope, i) => {
+              const stage = publisherFor(em, runtime.tables.Outbox, envelope.requestId, staged);
+              const traceParent = traceParents[i];
+              const publish: Publish = (event, payload) => inTrace(traceParent, () => stage(event, payload));
+              return { payload: envelope.payload, eventId: envelope.id, requestId: envelope.requestId, traceParent, publish };
+            });
+            return subscription.handleAll(events, { em, log: runtime.log.child({ event: subscription.event.name, events: run.length }) });
+          });
+          continue;
+        }
+        for (const envelope of run) {
+          const log = runtime.log.child({ requestId: envelope.requestId, eventId: envelope.id, event: envelope.name });
+          await handledWithin(envelope, name, async () => {
+            const publish = publisherFor(em, runtime.tables.Outbox, envelope.requestId, staged);
+            await subscription.handle(envelope.payload, { eventId: envelope.id, requestId: envelope.requestId, log, em, publish });
+          });
+        }
+      }
     });
     runtime.relay.handOff(outcome.staged);
     return outcome.results;

@@ -11,8 +11,11 @@ import type { EventEnvelope } from "./transport.ts";
 
 const DEDUPE_OFF = defenceOff("inbox-dedupe");
 
-/** A subscriber's effect: `staged` lists the events it publishes, for the relay once committed. */
-export type Effect = (envelope: EventEnvelope, em: ModuleEntityManager, staged: StagedEvent[]) => Promise<void>;
+/**
+ * A subscriber's effect on the events of a batch not handled before, in arrival order: `staged`
+ * lists the events it publishes, for the relay once committed.
+ */
+export type Effect = (fresh: EventEnvelope[], em: ModuleEntityManager, staged: StagedEvent[]) => Promise<void>;
 
 export interface BatchOutcome {
   /** Per event, in order: true when its effect ran, false for a duplicate, or the error its effect failed with. */
@@ -35,14 +38,10 @@ export async function handleBatch(orm: ModuleOrm, schema: string, consumer: stri
           "all",
           em.getTransactionContext(),
         );
-      const fresh = new Set(inserted.map((row) => row.event_id));
-      const results: boolean[] = [];
-      for (const envelope of envelopes) {
-        // The same event twice in one batch runs once, like any duplicate.
-        const first = fresh.delete(envelope.id) || DEDUPE_OFF;
-        if (first) await effect(envelope, em as ModuleEntityManager, staged);
-        results.push(first);
-      }
+      const unseen = new Set(inserted.map((row) => row.event_id));
+      // The same event twice in one batch runs once, like any duplicate.
+      const results = envelopes.map((envelope) => unseen.delete(envelope.id) || DEDUPE_OFF);
+      await effect(envelopes.filter((_, i) => results[i]), em as ModuleEntityManager, staged);
       return results;
     });
     return { results, staged };

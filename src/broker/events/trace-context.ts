@@ -4,7 +4,7 @@
  * subscriber handles the event in a span of that trace, linked to the producer's span. Without
  * OpenTelemetry running, the API answers nothing and this costs next to nothing.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Link, type Span } from "@opentelemetry/api";
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from "@opentelemetry/api";
 
 const tracer = trace.getTracer("bazaar-events");
 
@@ -33,15 +33,40 @@ async function runAs<T>(span: Span, parent: Context, work: () => Promise<T>): Pr
 
 /** Runs a subscriber's effect for one event in a consumer span of the producer's trace. */
 export function handledWithin<T>(event: { name: string; id: string; traceParent?: string | undefined }, consumer: string, work: () => Promise<T>): Promise<T> {
-  const producer = within(event.traceParent);
-  const producerSpan = trace.getSpanContext(producer);
-  const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
-  const span = tracer.startSpan(`${event.name} process`, {
-    kind: SpanKind.CONSUMER,
-    links,
-    attributes: { "messaging.system": "bazaar", "messaging.operation.type": "process", "messaging.destination.name": event.name, "messaging.message.id": event.id, "messaging.consumer.group.name": consumer },
-  }, producer);
-  return runAs(span, producer, work);
+  return handledTogether([event], consumer, () => work());
+}
+
+/**
+ * Runs one effect for several events, each in a consumer span of its own producer's trace; `work`
+ * gets each span's `traceparent` (for what carries that event's trace on) and runs in the first.
+ */
+export async function handledTogether<T>(events: { name: string; id: string; traceParent?: string | undefined }[], consumer: string, work: (traceParents: (string | undefined)[]) => Promise<T>): Promise<T> {
+  const started = events.map((event) => {
+    const producer = within(event.traceParent);
+    const producerSpan = trace.getSpanContext(producer);
+    const span = tracer.startSpan(`${event.name} process`, {
+      kind: SpanKind.CONSUMER,
+      links: producerSpan ? [{ context: producerSpan }] : [],
+      attributes: { "messaging.system": "bazaar", "messaging.operation.type": "process", "messaging.destination.name": event.name, "messaging.message.id": event.id, "messaging.consumer.group.name": consumer, "messaging.batch.message_count": events.length },
+    }, producer);
+    return { span, context: trace.setSpan(producer, span) };
+  });
+  const traceParents = started.map(({ context: active }) => {
+    const carrier: Record<string, string> = {};
+    propagation.inject(active, carrier);
+    return carrier.traceparent;
+  });
+  try {
+    return await context.with((started[0] as { context: Context }).context, () => work(traceParents));
+  } catch (error) {
+    for (const { span } of started) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    throw error;
+  } finally {
+    for (const { span } of started) span.end();
+  }
 }
 
 /**

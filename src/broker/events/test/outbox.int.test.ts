@@ -185,7 +185,9 @@ describe("outbox relay, handed the events a commit staged", () => {
 describe("inbox", () => {
   const envelope = (): EventEnvelope => ({ id: randomUUID(), name: "ledger.entry.recorded", payload: {}, occurredAt: new Date().toISOString(), requestId: null });
   const once = async (consumer: string, event: EventEnvelope, effect: () => Promise<void>) => {
-    const { results } = await handleBatch(orm, "ledger", consumer, [event], effect);
+    const { results } = await handleBatch(orm, "ledger", consumer, [event], async (fresh) => {
+      for (const _ of fresh) await effect();
+    });
     if (results[0] instanceof Error) throw results[0];
     return results[0];
   };
@@ -217,16 +219,18 @@ describe("inbox", () => {
   it("handles a batch in one transaction, an event twice in it once", async () => {
     const [a, b] = [envelope(), envelope()] as [EventEnvelope, EventEnvelope];
     const seen: string[] = [];
-    const { results } = await handleBatch(orm, "ledger", "reports", [a, b, a], async (event) => void seen.push(event.id));
+    const { results } = await handleBatch(orm, "ledger", "reports", [a, b, a], async (fresh) => void seen.push(...fresh.map((event) => event.id)));
     expect(results).toEqual([true, true, false]);
     expect(seen).toEqual([a.id, b.id]);
   });
 
   it("does not let one failing event hold back the others of its batch, and relays only what committed", async () => {
     const [good, bad, other] = [envelope(), envelope(), envelope()] as [EventEnvelope, EventEnvelope, EventEnvelope];
-    const { results, staged } = await handleBatch(orm, "ledger", "reports", [good, bad, other], async (event, em, out) => {
-      publisherFor(em, tables.Outbox, null, out)({ name: "ledger.entry.recorded", payload: {} as never }, { of: event.id } as never);
-      if (event.id === bad.id) throw new Error("bad event");
+    const { results, staged } = await handleBatch(orm, "ledger", "reports", [good, bad, other], async (fresh, em, out) => {
+      for (const event of fresh) {
+        publisherFor(em, tables.Outbox, null, out)({ name: "ledger.entry.recorded", payload: {} as never }, { of: event.id } as never);
+        if (event.id === bad.id) throw new Error("bad event");
+      }
     });
     expect(results.map((result) => (result instanceof Error ? result.message : result))).toEqual([true, "bad event", true]);
     expect(staged.map((event) => (event.payload as { of: string }).of)).toEqual([good.id, other.id]);

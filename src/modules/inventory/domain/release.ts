@@ -25,24 +25,28 @@ export async function releaseReservation(em: ModuleEntityManager, orderId: strin
 }
 
 /**
- * Held → sold, when the order is paid, in one statement: the reservation becomes `committed` and
- * each of its lines moves from reserved to sold. False when there was nothing held to sell.
+ * Held → sold, when orders are paid, in one statement for all of them: their reservations become
+ * `committed` and the units they hold move from reserved to sold (summed per product, as one
+ * statement updates a row once). Answers the orders that had something held to sell.
  */
-export async function commitReservation(em: ModuleEntityManager, orderId: string): Promise<boolean> {
-  const [result] = await em.getConnection().execute<{ lines: number | null; sold: number }[]>(
+export async function commitReservations(em: ModuleEntityManager, orderIds: string[]): Promise<Set<string>> {
+  const [result] = await em.getConnection().execute<{ orders: string[]; products: number; sold: number }[]>(
     `with committed as (
-       update inventory.reservations set status = 'committed', updated_at = now() where order_id = ? and status = 'held' returning lines),
+       update inventory.reservations set status = 'committed', updated_at = now()
+       where order_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and status = 'held' returning order_id, lines),
+     wanted as (
+       select l."productId" as product_id, sum(l.quantity)::int as quantity
+       from committed, jsonb_to_recordset(committed.lines) as l("productId" uuid, quantity integer) group by l."productId"),
      sold as (
-       update inventory.stock s set reserved = s.reserved - l.quantity, sold = s.sold + l.quantity, updated_at = now()
-       from committed, jsonb_to_recordset(committed.lines) as l("productId" uuid, quantity integer)
-       where s.product_id = l."productId" and s.reserved >= l.quantity
+       update inventory.stock s set reserved = s.reserved - w.quantity, sold = s.sold + w.quantity, updated_at = now()
+       from wanted w where s.product_id = w.product_id and s.reserved >= w.quantity
        returning 1)
-     select (select jsonb_array_length(lines) from committed) as lines, (select count(*)::int from sold) as sold`,
-    [orderId],
+     select (select coalesce(json_agg(order_id), '[]') from committed) as orders, (select count(*)::int from wanted) as products, (select count(*)::int from sold) as sold`,
+    [JSON.stringify(orderIds)],
     "all",
     em.getTransactionContext(),
   );
-  if (result?.lines == null) return false;
-  if (result.sold !== result.lines) throw new Error(`stock of order ${orderId} is inconsistent with its reservation`);
-  return true;
+  if (!result) throw new Error("committing reservations answered nothing");
+  if (result.sold !== result.products) throw new Error(`stock of orders ${result.orders.join(", ")} is inconsistent with their reservations`);
+  return new Set(result.orders);
 }

@@ -7,7 +7,7 @@ import { validationFailed } from "../../../broker/errors.ts";
 import type { ReservationLine } from "../entities/reservation.entity.ts";
 
 /**
- * An order's reservation is held and sold in one statement each (migrations/0004, commitReservation);
+ * An order's reservation is held and sold in one statement each (migrations/0004, commitReservations);
  * giving back, and holding and selling a hold (domain/holds.ts), happen here.
  */
 type Move = "hold" | "unhold" | "unsell" | "sell";

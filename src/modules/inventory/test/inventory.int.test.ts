@@ -158,6 +158,16 @@ describe("order events", () => {
     expect(await harness.call(getStock, { productId })).toEqual({ productId, available: 1, reserved: 0, sold: 2 });
   });
 
+  it("sells the units of orders paid together in one go, summed per product, and sells nothing for an order with nothing held", async () => {
+    const [shared, other] = [await stocked(10), await stocked(5)];
+    const orders = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    for (const orderId of orders) await asOrders(reserveStock, { orderId, lines: [{ productId: shared, quantity: 2 }, { productId: other, quantity: 1 }] });
+    // The first goes alone; the rest arrive while it is handled, so they are handled as one batch.
+    await Promise.all([...orders, randomUUID()].map((orderId) => deliver("orders.order.paid", { orderId, userId: customer.id })));
+    expect(await harness.call(getStock, { productId: shared })).toEqual({ productId: shared, available: 2, reserved: 0, sold: 8 });
+    expect(await harness.call(getStock, { productId: other })).toEqual({ productId: other, available: 1, reserved: 0, sold: 4 });
+  });
+
   it("puts sold units back on sale when a paid order is cancelled", async () => {
     const productId = await stocked(3);
     const orderId = randomUUID();
