@@ -1,7 +1,6 @@
 import { defineModule } from "../../broker/module.ts";
 import { createProduct } from "./actions/create-product.action.ts";
-import { getProduct } from "./actions/get-product.action.ts";
-import { getProducts } from "./actions/get-products.action.ts";
+import { productReads } from "./actions/read-products.action.ts";
 import { listInactiveProducts, listProducts } from "./actions/list-products.action.ts";
 import { activateProduct, deactivateProduct } from "./actions/set-active.action.ts";
 import { updateProduct } from "./actions/update-product.action.ts";
@@ -13,5 +12,5 @@ export const catalogModule = defineModule({
   contract: Catalog,
   entities: [ProductEntity],
   migrations,
-  handlers: () => ({ createProduct, updateProduct, deactivateProduct, activateProduct, getProduct, getProducts, listProducts, listInactiveProducts }),
+  handlers: (runtime) => ({ createProduct, updateProduct, deactivateProduct, activateProduct, ...productReads(runtime), listProducts, listInactiveProducts }),
 });

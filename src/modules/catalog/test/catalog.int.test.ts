@@ -155,6 +155,30 @@ describe("catalog.getProduct", () => {
     expect(await failureOf(harness.call(getProduct, { id: UNKNOWN }))).toMatchObject({ status: 404, code: "not_found" });
     expect(await failureOf(harness.call(getProduct, { id: "1234" }))).toMatchObject({ status: 400 });
   });
+
+  it("answers reads that arrive together, as they are read together, each with its own product", async () => {
+    const products = await Promise.all(["TOGETHER-1", "TOGETHER-2", "TOGETHER-3"].map((sku) => newProduct(sku)));
+    const reads = await Promise.all([
+      ...products.map((product) => harness.call(getProduct, { id: product.id })),
+      harness.call(getProduct, { id: (products[1] as Product).id.toUpperCase() }),
+      failureOf(harness.call(getProduct, { id: UNKNOWN })),
+      harness.callAsModule(getProducts, { ids: [(products[2] as Product).id, (products[0] as Product).id.toUpperCase(), (products[0] as Product).id] }, "orders"),
+    ]);
+    expect(reads.slice(0, 4).map((read) => (read as Product).sku)).toEqual(["TOGETHER-1", "TOGETHER-2", "TOGETHER-3", "TOGETHER-2"]);
+    expect(reads[4]).toMatchObject({ status: 404 });
+    // Each product once (ids compare as UUIDs), in the order asked.
+    expect((reads[5] as { items: Product[] }).items.map((product) => product.sku)).toEqual(["TOGETHER-3", "TOGETHER-1"]);
+  });
+
+  it("sees a change as soon as the change has been answered", async () => {
+    const product = await newProduct("FRESH-1");
+    for (let price = 200; price < 210; price++) {
+      const reading = Promise.all([harness.call(getProduct, { id: product.id }), harness.call(getProduct, { id: product.id })]);
+      await harness.call(updateProduct, { id: product.id, changes: { priceCents: price } }, admin);
+      await reading;
+      expect((await harness.call(getProduct, { id: product.id })).priceCents).toBe(price);
+    }
+  });
 });
 
 describe("catalog.getProducts", () => {
